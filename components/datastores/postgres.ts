@@ -1,0 +1,179 @@
+/**
+ * Postgres: StatefulSet with the application database and user created on first start, password
+ * from the generated Secret, data on a volume, a postgres_exporter sidecar, and a pg_dump backup
+ * CronJob writing custom-format dumps to their own volume with retention (seed 001 "Backup Strategy").
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../config/schema";
+import type { Credential } from "../secrets/generated-secrets";
+import { container, resourceRequirements, restrictedPodSecurity, serviceAccount, workloadLabels } from "../shared/workload";
+import { Datastore, EnvVar, fromSecret } from "./datastore";
+import { statefulWorkload } from "./stateful";
+
+export interface PostgresArgs {
+  namespace: pulumi.Input<string>;
+  config: PlatformConfig["postgres"];
+  storageClassName?: string;
+  credential: Credential;
+}
+
+const PORT = 5432;
+const METRICS_PORT = 9187;
+const UID = 999;
+export const POSTGRES_BACKUP = "postgres-backup";
+
+/** The backup script: a dated pg_dump, verified readable, then dumps older than the retention pruned. */
+export function backupScript(retentionDays: number): string {
+  return [
+    "set -eu",
+    'file="/backups/${PGDATABASE}-$(date -u +%Y%m%dT%H%M%SZ).dump"',
+    'pg_dump --format=custom --no-owner --file="$file.partial"',
+    'pg_restore --list "$file.partial" > /dev/null',
+    'mv "$file.partial" "$file"',
+    `find /backups -name '*.dump' -mtime +${retentionDays} -delete`,
+    'echo "backup written: $file"',
+  ].join("\n");
+}
+
+export class Postgres extends pulumi.ComponentResource implements Datastore {
+  public readonly name = "postgres";
+  public readonly clientPort = PORT;
+  public readonly traffic;
+  private readonly args: PostgresArgs;
+
+  constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:datastores:Postgres", name, {}, opts);
+    this.args = args;
+    const c = args.config;
+    const ref = args.credential.ref;
+    const { statefulSet } = statefulWorkload(
+      {
+        name: this.name,
+        namespace: args.namespace,
+        replicas: 1,
+        uid: UID,
+        storage: c.storage,
+        storageClassName: args.storageClassName,
+        ports: [{ name: "postgres", port: PORT }],
+        metricsPort: METRICS_PORT,
+        volumes: [{ name: "run", emptyDir: {} }],
+        containers: [
+          container({
+            name: "postgres",
+            image: c.image,
+            env: [
+              { name: "POSTGRES_DB", value: c.database },
+              { name: "POSTGRES_USER", value: c.user },
+              fromSecret("POSTGRES_PASSWORD", ref),
+              { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+            ],
+            ports: [{ name: "postgres", containerPort: PORT }],
+            resources: resourceRequirements(c.resources),
+            livenessProbe: { exec: { command: ["pg_isready", "-U", c.user, "-d", c.database] }, initialDelaySeconds: 30, periodSeconds: 10, failureThreshold: 6 },
+            readinessProbe: { exec: { command: ["pg_isready", "-U", c.user, "-d", c.database] }, initialDelaySeconds: 5, periodSeconds: 5 },
+            volumeMounts: [
+              { name: "data", mountPath: "/var/lib/postgresql/data" },
+              { name: "run", mountPath: "/var/run/postgresql" },
+              { name: "tmp", mountPath: "/tmp" },
+            ],
+          }),
+          container({
+            name: "exporter",
+            image: c.exporterImage,
+            env: [
+              { name: "DATA_SOURCE_URI", value: `localhost:${PORT}/${c.database}?sslmode=disable` },
+              { name: "DATA_SOURCE_USER", value: c.user },
+              fromSecret("DATA_SOURCE_PASS", ref),
+            ],
+            ports: [{ name: "metrics", containerPort: METRICS_PORT }],
+            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+            livenessProbe: { httpGet: { path: "/", port: METRICS_PORT }, periodSeconds: 20 },
+            readinessProbe: { httpGet: { path: "/", port: METRICS_PORT }, periodSeconds: 10 },
+          }),
+        ],
+      },
+      this,
+    );
+    this.createBackup(args, statefulSet);
+    this.traffic = {
+      workloads: [{ name: this.name, metricsPort: METRICS_PORT }, { name: POSTGRES_BACKUP }],
+      flows: [{ from: POSTGRES_BACKUP, to: this.name, port: PORT, why: "scheduled pg_dump backup" }],
+    };
+    this.registerOutputs({ backupSchedule: c.backup.schedule });
+  }
+
+  private createBackup(args: PostgresArgs, database: k8s.apps.v1.StatefulSet): void {
+    const c = args.config;
+    const opts = { parent: this };
+    const labels = workloadLabels(POSTGRES_BACKUP, "backup");
+    const claim = new k8s.core.v1.PersistentVolumeClaim(
+      POSTGRES_BACKUP,
+      {
+        metadata: { name: POSTGRES_BACKUP, namespace: args.namespace, labels },
+        spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClassName, resources: { requests: { storage: c.backup.storage } } },
+      },
+      opts,
+    );
+    const sa = serviceAccount({ name: POSTGRES_BACKUP, namespace: args.namespace, component: "backup" }, opts);
+    new k8s.batch.v1.CronJob(
+      POSTGRES_BACKUP,
+      {
+        metadata: { name: POSTGRES_BACKUP, namespace: args.namespace, labels },
+        spec: {
+          schedule: c.backup.schedule,
+          concurrencyPolicy: "Forbid",
+          startingDeadlineSeconds: 600,
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            spec: {
+              backoffLimit: 2,
+              activeDeadlineSeconds: 3600,
+              template: {
+                metadata: { labels },
+                spec: {
+                  restartPolicy: "Never",
+                  serviceAccountName: sa.metadata.name,
+                  automountServiceAccountToken: false,
+                  securityContext: restrictedPodSecurity(UID),
+                  containers: [
+                    container({
+                      name: "pg-dump",
+                      image: c.image,
+                      command: ["sh", "-c", backupScript(c.backup.retentionDays)],
+                      env: [
+                        { name: "PGHOST", value: this.name },
+                        { name: "PGPORT", value: String(PORT) },
+                        { name: "PGDATABASE", value: c.database },
+                        { name: "PGUSER", value: c.user },
+                        fromSecret("PGPASSWORD", args.credential.ref),
+                      ],
+                      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+                      volumeMounts: [{ name: "backups", mountPath: "/backups" }, { name: "tmp", mountPath: "/tmp" }],
+                    }),
+                  ],
+                  volumes: [
+                    { name: "backups", persistentVolumeClaim: { claimName: claim.metadata.name } },
+                    { name: "tmp", emptyDir: {} },
+                  ],
+                },
+              },
+            },
+          },
+        },
+      },
+      { ...opts, dependsOn: [database] },
+    );
+  }
+
+  clientEnv(addrEnv: string): EnvVar[] {
+    const ref = this.args.credential.ref;
+    return [
+      { name: addrEnv, value: `${this.name}:${PORT}` },
+      fromSecret("POSTGRES_DB", ref, "database"),
+      fromSecret("POSTGRES_USER", ref, "user"),
+      fromSecret("POSTGRES_PASSWORD", ref),
+    ];
+  }
+}

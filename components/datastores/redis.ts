@@ -1,0 +1,76 @@
+/**
+ * Redis: one StatefulSet pod with password auth (requirepass from the generated Secret), AOF
+ * persistence on a volume, exec/TCP probes and a redis_exporter sidecar for the datastore alerts.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../config/schema";
+import type { Credential } from "../secrets/generated-secrets";
+import { container, resourceRequirements } from "../shared/workload";
+import { Datastore, EnvVar, fromSecret } from "./datastore";
+import { statefulWorkload } from "./stateful";
+
+export interface RedisArgs {
+  namespace: pulumi.Input<string>;
+  config: PlatformConfig["redis"];
+  storageClassName?: string;
+  credential: Credential;
+}
+
+const PORT = 6379;
+const METRICS_PORT = 9121;
+
+export class Redis extends pulumi.ComponentResource implements Datastore {
+  public readonly name = "redis";
+  public readonly clientPort = PORT;
+  public readonly traffic;
+  private readonly args: RedisArgs;
+
+  constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:datastores:Redis", name, {}, opts);
+    this.args = args;
+    const c = args.config;
+    const auth = fromSecret("REDIS_PASSWORD", args.credential.ref);
+    const { service } = statefulWorkload(
+      {
+        name: this.name,
+        namespace: args.namespace,
+        replicas: 1,
+        uid: 999,
+        storage: c.storage,
+        storageClassName: args.storageClassName,
+        ports: [{ name: "redis", port: PORT }],
+        metricsPort: METRICS_PORT,
+        containers: [
+          container({
+            name: "redis",
+            image: c.image,
+            // $(VAR) is expanded by the kubelet from the Secret-backed env; nothing is inlined.
+            args: ["--requirepass", "$(REDIS_PASSWORD)", "--appendonly", "yes", "--dir", "/data", "--protected-mode", "yes", "--maxmemory-policy", "noeviction"],
+            env: [auth, fromSecret("REDISCLI_AUTH", args.credential.ref)],
+            ports: [{ name: "redis", containerPort: PORT }],
+            resources: resourceRequirements(c.resources),
+            livenessProbe: { tcpSocket: { port: PORT }, initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 6 },
+            readinessProbe: { exec: { command: ["redis-cli", "ping"] }, initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3 },
+            volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: "/tmp" }],
+          }),
+          container({
+            name: "exporter",
+            image: c.exporterImage,
+            env: [{ name: "REDIS_ADDR", value: `redis://localhost:${PORT}` }, auth],
+            ports: [{ name: "metrics", containerPort: METRICS_PORT }],
+            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+            livenessProbe: { httpGet: { path: "/health", port: METRICS_PORT }, periodSeconds: 20 },
+            readinessProbe: { httpGet: { path: "/health", port: METRICS_PORT }, periodSeconds: 10 },
+          }),
+        ],
+      },
+      this,
+    );
+    this.traffic = { workloads: [{ name: this.name, metricsPort: METRICS_PORT }], flows: [] };
+    this.registerOutputs({ service: service.metadata.name });
+  }
+
+  clientEnv(addrEnv: string): EnvVar[] {
+    return [{ name: addrEnv, value: `${this.name}:${PORT}` }, fromSecret("REDIS_PASSWORD", this.args.credential.ref)];
+  }
+}

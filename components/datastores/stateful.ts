@@ -1,0 +1,88 @@
+/**
+ * The shape every datastore shares: own ServiceAccount without a token, a headless Service for
+ * stable pod DNS, a ClusterIP Service for clients, a StatefulSet with a persistent volume per pod
+ * and restricted security, and a PodDisruptionBudget.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  clusterIpService,
+  ContainerSpec,
+  disruptionBudget,
+  restrictedPodSecurity,
+  scrapeAnnotations,
+  selectorLabels,
+  serviceAccount,
+  spreadOverNodes,
+  workloadLabels,
+} from "../shared/workload";
+
+export interface StatefulWorkloadArgs {
+  name: string;
+  namespace: pulumi.Input<string>;
+  replicas: number;
+  /** The user every container runs as; also owns the data volume. */
+  uid: number;
+  containers: ContainerSpec[];
+  volumes?: k8s.types.input.core.v1.Volume[];
+  /** Size of the `data` volume claimed per pod; containers mount it by the name `data`. */
+  storage: string;
+  storageClassName?: string;
+  /** Ports clients reach through the ClusterIP Service. */
+  ports: Array<{ name: string; port: number }>;
+  /** Scraped by Prometheus when set. */
+  metricsPort?: number;
+  metricsPath?: string;
+  /** Annotations on the StatefulSet (e.g. reasoned policy exemptions). */
+  annotations?: Record<string, string>;
+}
+
+export interface StatefulWorkload {
+  service: k8s.core.v1.Service;
+  statefulSet: k8s.apps.v1.StatefulSet;
+}
+
+export function statefulWorkload(args: StatefulWorkloadArgs, parent: pulumi.Resource): StatefulWorkload {
+  const opts = { parent };
+  const labels = workloadLabels(args.name, "datastore");
+  const sa = serviceAccount({ name: args.name, namespace: args.namespace, component: "datastore" }, opts);
+  const headless = clusterIpService(args.name, args.namespace, "datastore", args.ports, opts, true);
+  const service = clusterIpService(args.name, args.namespace, "datastore", args.ports, opts);
+  const statefulSet = new k8s.apps.v1.StatefulSet(
+    args.name,
+    {
+      metadata: { name: args.name, namespace: args.namespace, labels, annotations: args.annotations },
+      spec: {
+        serviceName: headless.metadata.name,
+        replicas: args.replicas,
+        podManagementPolicy: "Parallel",
+        selector: { matchLabels: selectorLabels(args.name) },
+        template: {
+          metadata: { labels, annotations: args.metricsPort === undefined ? undefined : scrapeAnnotations(args.metricsPort, args.metricsPath) },
+          spec: {
+            serviceAccountName: sa.metadata.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurity(args.uid),
+            topologySpreadConstraints: spreadOverNodes(args.name),
+            terminationGracePeriodSeconds: 60,
+            containers: args.containers,
+            volumes: [{ name: "tmp", emptyDir: {} }, ...(args.volumes ?? [])],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: "data", labels },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              storageClassName: args.storageClassName,
+              resources: { requests: { storage: args.storage } },
+            },
+          },
+        ],
+      },
+    },
+    opts,
+  );
+  disruptionBudget(args.name, args.namespace, "datastore", opts);
+  return { service, statefulSet };
+}

@@ -1,0 +1,98 @@
+/**
+ * The whole platform, composed from one component per concern. It owns the wiring between them:
+ * which service talks to which (environment and NetworkPolicy flows come from the same `uses`
+ * entries), and what operators get as stack outputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DATASTORES, DatastoreName, PlatformConfig } from "../config/schema";
+import { PlatformBase } from "./base/namespace";
+import { ClickHouse } from "./datastores/clickhouse";
+import { Datastore, EnvVar, fromSecret } from "./datastores/datastore";
+import { Kafka } from "./datastores/kafka";
+import { Postgres } from "./datastores/postgres";
+import { Redis } from "./datastores/redis";
+import { PublicEntry } from "./ingress/public-entry";
+import { Monitoring } from "./monitoring";
+import { Flow, NetworkPolicies, Traffic } from "./network/traffic";
+import { GeneratedSecrets } from "./secrets/generated-secrets";
+import { GrpcService } from "./services/grpc-service";
+
+export interface PlatformArgs {
+  config: PlatformConfig;
+}
+
+export class Platform extends pulumi.ComponentResource {
+  public readonly namespace: pulumi.Output<string>;
+  public readonly gatewayUrl: string;
+  public readonly serviceAddresses: Record<string, string>;
+  public readonly images: Record<string, pulumi.Output<string>>;
+  public readonly grafanaAdminPassword: pulumi.Output<string>;
+  public readonly secrets: GeneratedSecrets;
+  public readonly datastores: Record<DatastoreName, Datastore>;
+  public readonly monitoring: Monitoring;
+  /** Every workload and Kubernetes-level resource the health gate must wait for. */
+  public readonly workloads: pulumi.Resource[];
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:index:Platform", name, {}, opts);
+    const c = args.config;
+    const child = { parent: this };
+
+    const base = new PlatformBase("base", { namespace: c.namespace, environment: c.environment, quota: c.quota }, child);
+    const namespace = base.namespaceName;
+    this.namespace = namespace;
+    this.secrets = new GeneratedSecrets("secrets", { namespace, config: c }, child);
+    const creds = this.secrets.credentials;
+    const storageClassName = c.storageClassName;
+
+    const redis = new Redis("redis", { namespace, config: c.redis, storageClassName, credential: creds.redis }, child);
+    const clickhouse = new ClickHouse("clickhouse", { namespace, config: c.clickhouse, storageClassName, credential: creds.clickhouse }, child);
+    const kafka = new Kafka("kafka", { namespace, config: c.kafka, storageClassName }, child);
+    const postgres = new Postgres("postgres", { namespace, config: c.postgres, storageClassName, credential: creds.postgres }, child);
+    this.datastores = { redis, clickhouse, kafka, postgres };
+
+    const serviceFlows: Flow[] = [];
+    const services = Object.entries(c.services).map(([svcName, svc]) => {
+      const env: EnvVar[] = [
+        { name: "METRICS_PORT", value: String(svc.metricsPort) },
+        { name: "LOG_LEVEL", value: c.app.logLevel },
+        { name: "ENABLE_DEBUG_ENDPOINTS", value: String(c.app.debugEndpoints) },
+        ...(svc.motionLimits
+          ? [
+              { name: "MAX_SPEED_KMH", value: String(c.app.maxSpeedKmh) },
+              { name: "MAX_TIME_DIFF", value: c.app.maxTimeDiff },
+            ]
+          : []),
+        ...svc.uses.flatMap((u) => {
+          const store = (DATASTORES as readonly string[]).includes(u.target) ? this.datastores[u.target as DatastoreName] : undefined;
+          const port = store ? store.clientPort : c.services[u.target].port;
+          serviceFlows.push({ from: svcName, to: u.target, port, why: `${svcName} uses ${u.target} (${u.env})` });
+          return store ? store.clientEnv(u.env) : [{ name: u.env, value: `${u.target}:${port}` }];
+        }),
+        ...Object.entries(svc.secretEnv).map(([envName, secret]) => fromSecret(envName, creds[secret].ref)),
+        ...Object.entries(svc.env).map(([envName, value]) => ({ name: envName, value })),
+      ];
+      return [svcName, new GrpcService(svcName, { namespace, config: svc, env }, child)] as const;
+    });
+
+    const [publicName, publicSvc] = Object.entries(c.services).find(([, s]) => s.public)!;
+    const entry = new PublicEntry("public-entry", { namespace, config: c.ingress, service: { name: publicName, port: publicSvc.port } }, child);
+    this.gatewayUrl = entry.url;
+
+    this.monitoring = new Monitoring("monitoring", { namespace, config: c, grafanaAdmin: creds.grafana }, child);
+
+    const traffic: Traffic[] = [
+      ...Object.values(this.datastores).map((d) => d.traffic),
+      ...services.map(([, s]) => s.traffic),
+      this.monitoring.traffic,
+      { workloads: [], flows: [...serviceFlows, entry.flow] },
+    ];
+    new NetworkPolicies("network", { namespace, traffic }, child);
+
+    this.serviceAddresses = Object.fromEntries(Object.entries(c.services).map(([n, s]) => [n, `${n}:${s.port}`]));
+    this.images = Object.fromEntries(services.map(([n, s]) => [n, s.image]));
+    this.grafanaAdminPassword = creds.grafana.value;
+    this.workloads = [redis, clickhouse, kafka, postgres, this.monitoring, ...services.map(([, s]) => s)];
+    this.registerOutputs({ namespace, gatewayUrl: this.gatewayUrl, serviceAddresses: this.serviceAddresses });
+  }
+}

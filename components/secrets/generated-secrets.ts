@@ -1,0 +1,70 @@
+/**
+ * Every credential is generated with @pulumi/random (or taken from `pulumi config set --secret`),
+ * kept as a Pulumi secret, and written only into Kubernetes Secrets. Workloads reference the
+ * Secrets by name and key; no value is ever inlined into a spec.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { GeneratedSecretName, PlatformConfig } from "../../config/schema";
+
+export interface SecretRef {
+  /** Kubernetes Secret name. */
+  name: string;
+  /** Key holding the credential itself. */
+  key: string;
+}
+
+export interface Credential {
+  ref: SecretRef;
+  /** The value, marked secret. */
+  value: pulumi.Output<string>;
+  /** Non-secret companions (user, database) stored in the same Secret. */
+  extra: Record<string, string>;
+}
+
+export interface GeneratedSecretsArgs {
+  namespace: pulumi.Input<string>;
+  config: PlatformConfig;
+}
+
+export class GeneratedSecrets extends pulumi.ComponentResource {
+  public readonly credentials: Record<GeneratedSecretName, Credential>;
+
+  constructor(name: string, args: GeneratedSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:secrets:GeneratedSecrets", name, {}, opts);
+    const c = args.config;
+    const child = { parent: this };
+
+    const password = (id: string, override: string | undefined): pulumi.Output<string> =>
+      override !== undefined
+        ? pulumi.secret(override)
+        : pulumi.secret(new random.RandomPassword(`${id}-password`, { length: 32, special: false, minLower: 2, minUpper: 2, minNumeric: 2 }, child).result);
+
+    // 48 random bytes = 384 bits, above the 256-bit minimum of the checklist.
+    const jwt = c.jwtSecret !== undefined ? pulumi.secret(c.jwtSecret) : pulumi.secret(new random.RandomBytes("jwt-secret", { length: 48 }, child).base64);
+
+    const specs: Record<GeneratedSecretName, { secret: string; key: string; value: pulumi.Output<string>; extra: Record<string, string> }> = {
+      redis: { secret: "redis-auth", key: "password", value: password("redis", c.redisPassword), extra: {} },
+      clickhouse: { secret: "clickhouse-auth", key: "password", value: password("clickhouse", c.clickhousePassword), extra: { user: c.clickhouse.user, database: c.clickhouse.database } },
+      postgres: { secret: "postgres-auth", key: "password", value: password("postgres", c.postgresPassword), extra: { user: c.postgres.user, database: c.postgres.database } },
+      grafana: { secret: "grafana-admin", key: "admin-password", value: password("grafana-admin", c.grafanaAdminPassword), extra: { "admin-user": c.grafana.adminUser } },
+      jwt: { secret: "jwt-secret", key: "secret", value: jwt, extra: {} },
+    };
+
+    const entries = Object.entries(specs).map(([id, s]) => {
+      new k8s.core.v1.Secret(
+        s.secret,
+        {
+          metadata: { name: s.secret, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "platform", "platform/credential": id } },
+          type: "Opaque",
+          stringData: pulumi.all([s.value]).apply(([v]) => ({ ...s.extra, [s.key]: v })),
+        },
+        { ...child, additionalSecretOutputs: ["data", "stringData"] },
+      );
+      return [id, { ref: { name: s.secret, key: s.key }, value: s.value, extra: s.extra }] as const;
+    });
+    this.credentials = Object.fromEntries(entries) as Record<GeneratedSecretName, Credential>;
+    this.registerOutputs({ secretNames: Object.values(specs).map((s) => s.secret) });
+  }
+}

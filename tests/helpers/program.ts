@@ -1,0 +1,8 @@
+/** The program under mocks, each run in its own module registry. */
+import { ProgramRun, runProgram as run, RunOptions, Stack } from "../../tools/program-under-mocks";
+
+export * from "../../tools/program-under-mocks";
+
+export function runProgram(stack: Stack, override?: RunOptions["override"]): Promise<ProgramRun> {
+  return run(stack, { override, isolate: (load) => jest.isolateModules(load) });
+}

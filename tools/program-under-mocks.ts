@@ -1,0 +1,127 @@
+/**
+ * Runs the real program (index.ts) under Pulumi's mocks and returns every registered resource.
+ * Used by the tests and by the fast policy check (policies/check.ts), which need no Pulumi CLI.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+export interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  custom: boolean;
+}
+
+export interface ProgramRun {
+  resources: Registered[];
+  /** Stack outputs: value, and whether Pulumi marks it secret. */
+  outputs: Record<string, { value: unknown; secret: boolean }>;
+  /** Values the random provider mock generated: the secrets that must never leak. */
+  generated: string[];
+}
+
+export type Stack = "dev" | "prod";
+export const ROOT = path.resolve(__dirname, "..");
+
+/** The stack's `platform:` config from Pulumi.<stack>.yaml, as plain objects keyed without namespace. */
+export function stackConfig(stack: Stack): Record<string, unknown> {
+  const doc = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^platform:/, ""), v]));
+}
+
+let counter = 0;
+function fakeSecret(kind: string, name: string): string {
+  counter += 1;
+  return `${kind}${name.replace(/[^A-Za-z0-9]/g, "")}${counter.toString(36)}Q9x7LmZ2pW4v`;
+}
+
+function mockState(type: string, name: string, inputs: Record<string, any>, generated: string[]): Record<string, any> {
+  switch (type) {
+    case "random:index/randomPassword:RandomPassword": {
+      const result = fakeSecret("pw", name);
+      generated.push(result);
+      return { ...inputs, result };
+    }
+    case "random:index/randomBytes:RandomBytes": {
+      const base64 = Buffer.from(fakeSecret("bytes", name).repeat(2)).toString("base64");
+      generated.push(base64);
+      return { ...inputs, base64, hex: Buffer.from(base64, "base64").toString("hex") };
+    }
+    case "random:index/randomId:RandomId":
+      return { ...inputs, b64Url: "MkU5Q0FCRDE3NzQ1NDQ", hex: "32e4e9c4" };
+    case "docker:index/image:Image":
+      return { ...inputs, repoDigest: `${String(inputs.imageName).split(":")[0]}@sha256:${"ab".repeat(32)}` };
+    default:
+      return { ...inputs };
+  }
+}
+
+export interface RunOptions {
+  /** Edits the decoded config (add, change or delete keys) before the program sees it. */
+  override?: (config: Record<string, unknown>) => void;
+  /**
+   * Loads modules in a fresh registry so several runs in one process each start a clean Pulumi
+   * runtime (jest.isolateModules in tests); a one-shot command can load them directly.
+   */
+  isolate?: (load: () => void) => void;
+}
+
+/** Runs index.ts for a stack under mocks. */
+export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<ProgramRun> {
+  const { override, isolate = (load) => load() } = opts;
+  const config = stackConfig(stack);
+  override?.(config);
+  const resources: Registered[] = [];
+  const generated: string[] = [];
+  let exported: Record<string, unknown> = {};
+  let pulumi: typeof import("@pulumi/pulumi") = undefined as never;
+  let programError: unknown;
+
+  isolate(() => {
+    pulumi = require("@pulumi/pulumi");
+    pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
+          return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs, generated) };
+        },
+        call: (args) => args.inputs,
+      },
+      "platform",
+      stack,
+      false,
+    );
+    pulumi.runtime.setAllConfig(
+      Object.fromEntries(Object.entries(config).map(([k, v]) => [`platform:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
+    );
+    try {
+      exported = require(path.join(ROOT, "index.ts"));
+    } catch (e) {
+      programError = e;
+    }
+  });
+  if (programError) {
+    await pulumi.runtime.disconnect();
+    throw programError;
+  }
+
+  const outputs: ProgramRun["outputs"] = {};
+  for (const [k, v] of Object.entries(exported)) {
+    const out = pulumi.output(v);
+    const [value, secret] = await Promise.all([(out as any).promise(), (out as any).isSecret]);
+    outputs[k] = { value, secret };
+  }
+  await pulumi.runtime.disconnect();
+  return { resources, outputs, generated };
+}
+
+export function ofType(run: ProgramRun, type: string): Registered[] {
+  return run.resources.filter((r) => r.type === type);
+}
+
+export function named(run: ProgramRun, type: string, name: string): Registered {
+  const found = run.resources.find((r) => r.type === type && r.inputs?.metadata?.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}; have: ${ofType(run, type).map((r) => r.inputs?.metadata?.name).join(", ")}`);
+  return found;
+}
