@@ -62,7 +62,7 @@ export function describeIssues(raw: unknown, issues: z.core.$ZodIssue[]): string
       });
     }
     const got = show(issue.path, valueAt(raw, issue.path));
-    const allowed = issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined ? `a value is required (${issue.message})` : issue.message;
+    const allowed = valueAt(raw, issue.path) === undefined ? `a value is required (${issue.message})` : issue.message;
     return [`${keyName(issue.path)}: got ${got}; allowed: ${allowed}`];
   });
 }

@@ -166,8 +166,8 @@ export const configSchema = z
       ctx.addIssue({ code: "custom", path: ["services"], message: `exactly one service with public: true (the gateway); found ${publicCount}` });
     }
     const ports = Object.entries(c.services).map(([n, s]) => [n, s.port] as const);
-    for (const [n, p] of ports) {
-      const other = ports.find(([m, q]) => m < n && q === p);
+    for (const [i, [n, p]] of ports.entries()) {
+      const other = ports.slice(0, i).find(([, q]) => q === p);
       if (other) ctx.addIssue({ code: "custom", path: ["services", n, "port"], message: `a port not already used by ${other[0]}` });
     }
     for (const [path, ref] of images) {

@@ -30,6 +30,18 @@ export function stackConfig(stack: Stack): Record<string, unknown> {
   return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^platform:/, ""), v]));
 }
 
+/** Pulumi's wire marker for a secret value: { [SIG_KEY]: SECRET_SIG, value }. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Inputs with secret markers removed, so checks see the values that reach Kubernetes. */
+function unwrapSecrets(v: any): any {
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (v === null || typeof v !== "object") return v;
+  if (v[SIG_KEY] === SECRET_SIG) return unwrapSecrets(v.value);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+}
+
 let counter = 0;
 function fakeSecret(kind: string, name: string): string {
   counter += 1;
@@ -59,7 +71,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>, gene
 
 export interface RunOptions {
   /** Edits the decoded config (add, change or delete keys) before the program sees it. */
-  override?: (config: Record<string, unknown>) => void;
+  override?: (config: Record<string, any>) => void;
   /**
    * Loads modules in a fresh registry so several runs in one process each start a clean Pulumi
    * runtime (jest.isolateModules in tests); a one-shot command can load them directly.
@@ -83,8 +95,9 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
     pulumi.runtime.setMocks(
       {
         newResource: (args) => {
-          resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
-          return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs, generated) };
+          const inputs = unwrapSecrets(args.inputs);
+          resources.push({ type: args.type, name: args.name, inputs, custom: args.custom ?? true });
+          return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs, generated) };
         },
         call: (args) => args.inputs,
       },
@@ -103,7 +116,8 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
   });
   if (programError) {
     await pulumi.runtime.disconnect();
-    throw programError;
+    // Callers check that a rejected configuration registered nothing.
+    throw Object.assign(programError as object, { registered: resources.length });
   }
 
   const outputs: ProgramRun["outputs"] = {};
