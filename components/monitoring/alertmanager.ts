@@ -1,0 +1,159 @@
+/**
+ * Alertmanager: a StatefulSet (silences and notification state on a small volume; replicas > 1
+ * form a gossip cluster), the generated routing configuration in a ConfigMap, and receiver
+ * credentials read as files from the receivers Secret. The program creates that Secret when
+ * `alertReceiverSecrets` is set; otherwise the operator creates it (see docs/monitoring.md).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../config/schema";
+import { alertmanagerConfigYaml } from "../../monitoring/alertmanager-config";
+import { ALERTMANAGER, PATHS, PROMETHEUS, RECEIVER_SECRET_KEYS } from "../../monitoring/endpoints";
+import type { Traffic } from "../network/traffic";
+import {
+  clusterIpService,
+  container,
+  resourceRequirements,
+  restrictedPodSecurity,
+  scrapeAnnotations,
+  selectorLabels,
+  serviceAccount,
+  spreadOverNodes,
+  workloadLabels,
+} from "../shared/workload";
+import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
+
+export interface AlertmanagerArgs {
+  namespace: pulumi.Input<string>;
+  config: PlatformConfig;
+}
+
+const UID = 65534;
+const NAME = ALERTMANAGER.name;
+
+export class Alertmanager extends pulumi.ComponentResource {
+  public readonly endpoint = { service: NAME, port: ALERTMANAGER.port };
+  public readonly traffic: Traffic;
+
+  constructor(name: string, args: AlertmanagerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:monitoring:Alertmanager", name, {}, opts);
+    const c = args.config;
+    const a = c.alertmanager;
+    const child = { parent: this };
+    const ns = args.namespace;
+    const labels = workloadLabels(NAME, COMPONENT);
+
+    const configYaml = alertmanagerConfigYaml({ slackChannel: a.slackChannel, email: a.email });
+    const configCm = configMap(NAME, `${NAME}-config`, ns, { "alertmanager.yml": configYaml }, child);
+    this.receiversSecret(ns, c);
+
+    const sa = serviceAccount({ name: NAME, namespace: ns, component: COMPONENT }, child);
+    const headless = clusterIpService(
+      NAME,
+      ns,
+      COMPONENT,
+      [
+        { name: "http", port: ALERTMANAGER.port },
+        { name: "cluster", port: ALERTMANAGER.clusterPort },
+      ],
+      child,
+      true,
+    );
+    clusterIpService(NAME, ns, COMPONENT, [{ name: "http", port: ALERTMANAGER.port }], child);
+
+    const peers = Array.from({ length: a.replicas }, (_, i) => `--cluster.peer=${NAME}-${i}.${NAME}-headless:${ALERTMANAGER.clusterPort}`);
+    // A single replica has no peers; an empty listen address turns clustering off.
+    const cluster = a.replicas > 1 ? [`--cluster.listen-address=:${ALERTMANAGER.clusterPort}`, ...peers] : ["--cluster.listen-address="];
+
+    new k8s.apps.v1.StatefulSet(
+      NAME,
+      {
+        metadata: { name: NAME, namespace: ns, labels },
+        spec: {
+          serviceName: headless.metadata.name,
+          replicas: a.replicas,
+          podManagementPolicy: "Parallel",
+          selector: { matchLabels: selectorLabels(NAME) },
+          template: {
+            metadata: { labels, annotations: { ...scrapeAnnotations(ALERTMANAGER.port), ...configChecksum(configYaml) } },
+            spec: {
+              serviceAccountName: sa.metadata.name,
+              automountServiceAccountToken: false,
+              securityContext: restrictedPodSecurity(UID),
+              topologySpreadConstraints: spreadOverNodes(NAME),
+              containers: [
+                container({
+                  name: NAME,
+                  image: a.image,
+                  args: [
+                    `--config.file=${PATHS.alertmanagerConfigDir}/alertmanager.yml`,
+                    "--storage.path=/alertmanager",
+                    `--web.listen-address=:${ALERTMANAGER.port}`,
+                    ...cluster,
+                  ],
+                  ports: [
+                    { name: "http", containerPort: ALERTMANAGER.port },
+                    { name: "cluster", containerPort: ALERTMANAGER.clusterPort },
+                  ],
+                  resources: resourceRequirements(a.resources),
+                  livenessProbe: httpProbe("/-/healthy", ALERTMANAGER.port, 15),
+                  readinessProbe: httpProbe("/-/ready", ALERTMANAGER.port, 5),
+                  volumeMounts: [
+                    { name: "data", mountPath: "/alertmanager" },
+                    { name: "config", mountPath: PATHS.alertmanagerConfigDir, readOnly: true },
+                    { name: "receivers", mountPath: PATHS.alertmanagerSecretsDir, readOnly: true },
+                    { name: "tmp", mountPath: "/tmp" },
+                  ],
+                }),
+              ],
+              volumes: [
+                { name: "config", configMap: { name: configCm.metadata.name } },
+                // Optional: Alertmanager runs (and records failed notifications) before the operator adds the Secret.
+                { name: "receivers", secret: { secretName: a.receiversSecretName, optional: true, defaultMode: 0o440 } },
+                { name: "tmp", emptyDir: {} },
+              ],
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: "data", labels },
+              spec: { accessModes: ["ReadWriteOnce"], storageClassName: c.storageClassName, resources: { requests: { storage: a.storage } } },
+            },
+          ],
+        },
+      },
+      child,
+    );
+
+    const smtpPort = Number(a.email.smarthost.split(":")[1]);
+    this.traffic = {
+      workloads: [{ name: NAME, metricsPort: ALERTMANAGER.port }],
+      flows: [
+        { from: PROMETHEUS.name, to: NAME, port: ALERTMANAGER.port, why: "alert delivery" },
+        ...(a.replicas > 1 ? [{ from: NAME, to: NAME, port: ALERTMANAGER.clusterPort, why: "Alertmanager cluster gossip (silences, notification log)" }] : []),
+      ],
+      external: [{ from: NAME, cidr: a.egressCidr, ports: [...new Set([443, smtpPort])], why: "alert receivers (PagerDuty, Slack over HTTPS; SMTP)" }],
+    };
+    this.registerOutputs({ service: NAME, port: ALERTMANAGER.port });
+  }
+
+  /** Written only when the stack holds the receiver credentials as secrets. */
+  private receiversSecret(ns: pulumi.Input<string>, c: PlatformConfig): void {
+    const s = c.alertReceiverSecrets;
+    if (s === undefined) return;
+    const data: Record<string, string> = {};
+    for (const [key, file] of Object.entries(RECEIVER_SECRET_KEYS) as Array<[keyof typeof RECEIVER_SECRET_KEYS, string]>) {
+      const value = s[key];
+      if (value !== undefined) data[file] = value;
+    }
+    new k8s.core.v1.Secret(
+      c.alertmanager.receiversSecretName,
+      {
+        metadata: { name: c.alertmanager.receiversSecretName, namespace: ns, labels: workloadLabels(NAME, COMPONENT) },
+        type: "Opaque",
+        stringData: pulumi.secret(data),
+      },
+      { parent: this, additionalSecretOutputs: ["data", "stringData"] },
+    );
+  }
+}

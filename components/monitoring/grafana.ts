@@ -1,0 +1,132 @@
+/**
+ * Grafana: a Deployment whose datasource and dashboards are all provisioned from files in the
+ * repository (monitoring/dashboards), so its own database holds nothing that must survive a
+ * restart. The admin user and password come from the generated Secret, never inlined.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../config/schema";
+import { GRAFANA, PATHS, PROMETHEUS } from "../../monitoring/endpoints";
+import { dashboardProviders, dashboards, datasources, yaml } from "../../monitoring/grafana-provisioning";
+import type { Credential } from "../secrets/generated-secrets";
+import type { Traffic } from "../network/traffic";
+import {
+  clusterIpService,
+  container,
+  resourceRequirements,
+  restrictedPodSecurity,
+  scrapeAnnotations,
+  selectorLabels,
+  serviceAccount,
+  workloadLabels,
+} from "../shared/workload";
+import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
+
+export interface GrafanaArgs {
+  namespace: pulumi.Input<string>;
+  config: PlatformConfig;
+  admin: Credential;
+}
+
+/** The grafana/grafana image's user. */
+const UID = 472;
+const NAME = GRAFANA.name;
+/** Key of the generated Secret holding the admin user name (stored beside the password). */
+const ADMIN_USER_KEY = "admin-user";
+
+export class Grafana extends pulumi.ComponentResource {
+  public readonly endpoint = { service: NAME, port: GRAFANA.port };
+  public readonly traffic: Traffic;
+
+  constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:monitoring:Grafana", name, {}, opts);
+    const c = args.config;
+    const child = { parent: this };
+    const ns = args.namespace;
+    const labels = workloadLabels(NAME, COMPONENT);
+
+    const datasourcesYaml = yaml(datasources(`http://${PROMETHEUS.name}:${PROMETHEUS.port}`, c.prometheus.scrapeInterval));
+    const providersYaml = yaml(dashboardProviders());
+    const boards = Object.fromEntries(Object.entries(dashboards(Object.keys(c.services))).map(([f, d]) => [f, JSON.stringify(d, null, 2)]));
+    const datasourcesCm = configMap(NAME, `${NAME}-datasources`, ns, { "datasources.yaml": datasourcesYaml }, child);
+    const providersCm = configMap(NAME, `${NAME}-dashboard-providers`, ns, { "dashboards.yaml": providersYaml }, child);
+    const dashboardsCm = configMap(NAME, `${NAME}-dashboards`, ns, boards, child);
+
+    const sa = serviceAccount({ name: NAME, namespace: ns, component: COMPONENT }, child);
+    clusterIpService(NAME, ns, COMPONENT, [{ name: "http", port: GRAFANA.port }], child);
+
+    const secretEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: args.admin.ref.name, key } } });
+    new k8s.apps.v1.Deployment(
+      NAME,
+      {
+        metadata: {
+          name: NAME,
+          namespace: ns,
+          labels,
+          annotations: { "policy.platform/exempt.workload-autoscaling": "one Grafana instance with an embedded database; it is not scaled horizontally" },
+        },
+        spec: {
+          replicas: 1,
+          // One embedded SQLite database: never two pods at once.
+          strategy: { type: "Recreate" },
+          selector: { matchLabels: selectorLabels(NAME) },
+          template: {
+            metadata: { labels, annotations: { ...scrapeAnnotations(GRAFANA.port), ...configChecksum(datasourcesYaml, providersYaml, ...Object.values(boards)) } },
+            spec: {
+              serviceAccountName: sa.metadata.name,
+              automountServiceAccountToken: false,
+              securityContext: restrictedPodSecurity(UID),
+              containers: [
+                container({
+                  name: NAME,
+                  image: c.grafana.image,
+                  env: [
+                    secretEnv("GF_SECURITY_ADMIN_USER", ADMIN_USER_KEY),
+                    secretEnv("GF_SECURITY_ADMIN_PASSWORD", args.admin.ref.key),
+                    { name: "GF_PATHS_PROVISIONING", value: PATHS.grafanaProvisioningDir },
+                    { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
+                    { name: "GF_SERVER_HTTP_PORT", value: String(GRAFANA.port) },
+                    { name: "GF_LOG_MODE", value: "console" },
+                    { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
+                    { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
+                    { name: "GF_SECURITY_DISABLE_GRAVATAR", value: "true" },
+                    // No calls out of the cluster: the namespace denies that egress anyway.
+                    { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
+                    { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
+                    { name: "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES", value: "false" },
+                    { name: "GF_NEWS_NEWS_FEED_ENABLED", value: "false" },
+                  ],
+                  ports: [{ name: "http", containerPort: GRAFANA.port }],
+                  resources: resourceRequirements(c.grafana.resources),
+                  livenessProbe: { ...httpProbe("/api/health", GRAFANA.port, 15, 4), initialDelaySeconds: 30 },
+                  readinessProbe: httpProbe("/api/health", GRAFANA.port, 5),
+                  volumeMounts: [
+                    { name: "data", mountPath: "/var/lib/grafana" },
+                    { name: "tmp", mountPath: "/tmp" },
+                    { name: "datasources", mountPath: `${PATHS.grafanaProvisioningDir}/datasources`, readOnly: true },
+                    { name: "dashboard-providers", mountPath: `${PATHS.grafanaProvisioningDir}/dashboards`, readOnly: true },
+                    { name: "dashboards", mountPath: PATHS.grafanaDashboardsDir, readOnly: true },
+                  ],
+                }),
+              ],
+              volumes: [
+                { name: "data", emptyDir: {} },
+                { name: "tmp", emptyDir: {} },
+                { name: "datasources", configMap: { name: datasourcesCm.metadata.name } },
+                { name: "dashboard-providers", configMap: { name: providersCm.metadata.name } },
+                { name: "dashboards", configMap: { name: dashboardsCm.metadata.name } },
+              ],
+            },
+          },
+        },
+      },
+      child,
+    );
+
+    this.traffic = {
+      workloads: [{ name: NAME, metricsPort: GRAFANA.port }],
+      flows: [{ from: NAME, to: PROMETHEUS.name, port: PROMETHEUS.port, why: "Grafana queries Prometheus" }],
+    };
+    this.registerOutputs({ service: NAME, port: GRAFANA.port });
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Prometheus: one StatefulSet pod with its TSDB on a persistent volume, the generated scrape
+ * configuration and the rule files from monitoring/rules mounted from ConfigMaps, and RBAC for
+ * exactly what discovery needs (pods in the platform namespace; nodes and their kubelet metrics).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../config/schema";
+import { parseMemory } from "../../config/quantities";
+import { PATHS, PROMETHEUS } from "../../monitoring/endpoints";
+import { prometheusConfigYaml } from "../../monitoring/prometheus-config";
+import { ruleFiles } from "../../monitoring/rule-files";
+import type { Traffic } from "../network/traffic";
+import {
+  clusterIpService,
+  container,
+  resourceRequirements,
+  restrictedPodSecurity,
+  selectorLabels,
+  serviceAccount,
+  workloadLabels,
+} from "../shared/workload";
+import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
+
+export interface PrometheusArgs {
+  namespace: pulumi.Input<string>;
+  config: PlatformConfig;
+}
+
+/** The prom/prometheus image runs as nobody. */
+const UID = 65534;
+const NAME = PROMETHEUS.name;
+
+/** Retention by size at 85 % of the volume, so a full disk never stops ingestion. */
+export function retentionSize(storage: string): string {
+  return `${Math.floor((parseMemory(storage)! * 0.85) / 2 ** 20)}MB`;
+}
+
+export class Prometheus extends pulumi.ComponentResource {
+  public readonly endpoint = { service: NAME, port: PROMETHEUS.port };
+  public readonly traffic: Traffic;
+
+  constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:monitoring:Prometheus", name, {}, opts);
+    const c = args.config;
+    const p = c.prometheus;
+    const child = { parent: this };
+    const ns = args.namespace;
+    const labels = workloadLabels(NAME, COMPONENT);
+
+    const configYaml = prometheusConfigYaml({
+      namespace: c.namespace,
+      environment: c.environment,
+      scrapeInterval: p.scrapeInterval,
+      alertmanagerReplicas: c.alertmanager.replicas,
+    });
+    const rules = ruleFiles(p.runbookBaseUrl);
+    const configCm = configMap(NAME, `${NAME}-config`, ns, { "prometheus.yml": configYaml }, child);
+    const rulesCm = configMap(NAME, `${NAME}-rules`, ns, rules, child);
+
+    const sa = serviceAccount({ name: NAME, namespace: ns, component: COMPONENT, automountToken: true }, child);
+    this.rbac(ns, c.namespace, sa);
+
+    const headless = clusterIpService(NAME, ns, COMPONENT, [{ name: "http", port: PROMETHEUS.port }], child, true);
+    clusterIpService(NAME, ns, COMPONENT, [{ name: "http", port: PROMETHEUS.port }], child);
+
+    new k8s.apps.v1.StatefulSet(
+      NAME,
+      {
+        metadata: { name: NAME, namespace: ns, labels },
+        spec: {
+          serviceName: headless.metadata.name,
+          replicas: 1,
+          selector: { matchLabels: selectorLabels(NAME) },
+          template: {
+            metadata: { labels, annotations: configChecksum(configYaml, ...Object.values(rules)) },
+            spec: {
+              serviceAccountName: sa.metadata.name,
+              automountServiceAccountToken: true,
+              securityContext: restrictedPodSecurity(UID),
+              terminationGracePeriodSeconds: 120,
+              containers: [
+                container({
+                  name: NAME,
+                  image: p.image,
+                  args: [
+                    `--config.file=${PATHS.prometheusConfigDir}/prometheus.yml`,
+                    "--storage.tsdb.path=/prometheus",
+                    `--storage.tsdb.retention.time=${p.retention}`,
+                    `--storage.tsdb.retention.size=${retentionSize(p.storage)}`,
+                    `--web.listen-address=:${PROMETHEUS.port}`,
+                  ],
+                  ports: [{ name: "http", containerPort: PROMETHEUS.port }],
+                  resources: resourceRequirements(p.resources),
+                  // Replaying the write-ahead log after a restart can take minutes on a large TSDB.
+                  startupProbe: httpProbe("/-/ready", PROMETHEUS.port, 10, 60),
+                  livenessProbe: httpProbe("/-/healthy", PROMETHEUS.port, 15, 4),
+                  readinessProbe: httpProbe("/-/ready", PROMETHEUS.port, 5, 3),
+                  volumeMounts: [
+                    { name: "data", mountPath: "/prometheus" },
+                    { name: "config", mountPath: PATHS.prometheusConfigDir, readOnly: true },
+                    { name: "rules", mountPath: PATHS.prometheusRulesDir, readOnly: true },
+                    { name: "tmp", mountPath: "/tmp" },
+                  ],
+                }),
+              ],
+              volumes: [
+                { name: "config", configMap: { name: configCm.metadata.name } },
+                { name: "rules", configMap: { name: rulesCm.metadata.name } },
+                { name: "tmp", emptyDir: {} },
+              ],
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: "data", labels },
+              spec: { accessModes: ["ReadWriteOnce"], storageClassName: c.storageClassName, resources: { requests: { storage: p.storage } } },
+            },
+          ],
+        },
+      },
+      child,
+    );
+
+    const egress = c.kubernetesEgress;
+    this.traffic = {
+      workloads: [{ name: NAME, metricsPort: PROMETHEUS.port }],
+      flows: [],
+      external: [
+        { from: NAME, cidr: egress.apiServerCidr, ports: egress.apiServerPorts, why: "Kubernetes service discovery (pods, nodes)" },
+        { from: NAME, cidr: egress.nodeCidr, ports: [egress.kubeletPort], why: "kubelet and cAdvisor metrics" },
+      ],
+    };
+    this.registerOutputs({ service: NAME, port: PROMETHEUS.port });
+  }
+
+  /** Pods of the platform namespace (namespaced Role); node discovery and kubelet metrics (ClusterRole). */
+  private rbac(ns: pulumi.Input<string>, namespace: string, sa: k8s.core.v1.ServiceAccount): void {
+    const child = { parent: this };
+    const labels = workloadLabels(NAME, COMPONENT);
+    const subjects = [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }];
+    const role = new k8s.rbac.v1.Role(
+      `${NAME}-discovery`,
+      { metadata: { name: `${NAME}-discovery`, namespace: ns, labels }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }] },
+      child,
+    );
+    new k8s.rbac.v1.RoleBinding(
+      `${NAME}-discovery`,
+      {
+        metadata: { name: `${NAME}-discovery`, namespace: ns, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects,
+      },
+      child,
+    );
+    // Cluster-scoped names carry the namespace so dev and prod can share a cluster.
+    const clusterName = `${namespace}-${NAME}-nodes`;
+    const clusterRole = new k8s.rbac.v1.ClusterRole(
+      clusterName,
+      {
+        metadata: { name: clusterName, labels },
+        rules: [
+          { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+          { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] },
+        ],
+      },
+      child,
+    );
+    new k8s.rbac.v1.ClusterRoleBinding(
+      clusterName,
+      { metadata: { name: clusterName, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name }, subjects },
+      child,
+    );
+  }
+}
