@@ -43,7 +43,7 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
 }
 
 function show(path: PropertyKey[], value: unknown): string {
-  if ((SECRET_KEYS as readonly PropertyKey[]).includes(path[0])) return "[secret]";
+  if (path.some((p) => (SECRET_KEYS as readonly PropertyKey[]).includes(p))) return "[secret]";
   if (value === undefined) return "nothing (key missing)";
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;

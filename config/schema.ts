@@ -3,7 +3,7 @@
  * Every message says what is allowed; the loader adds the key and the value given.
  */
 import { z } from "zod";
-import { monitoringConfigShape } from "./monitoring";
+import { MONITORING_SECRET_KEYS, monitoringConfigShape } from "./monitoring";
 import { cpu, cron, dnsLabel, ENV_NAME, goDuration, IDENTIFIER, imageRef, memory, port, resources, storage, WEAK_PASSWORDS } from "./primitives";
 
 export { WEAK_PASSWORDS };
@@ -203,4 +203,4 @@ function imageFields(node: unknown, path: Array<string | number> = []): Array<[A
 }
 
 /** Keys whose values are credentials: never echoed in an error. */
-export const SECRET_KEYS = ["redisPassword", "clickhousePassword", "postgresPassword", "grafanaAdminPassword", "jwtSecret"] as const;
+export const SECRET_KEYS = ["redisPassword", "clickhousePassword", "postgresPassword", "grafanaAdminPassword", "jwtSecret", ...MONITORING_SECRET_KEYS] as const;
