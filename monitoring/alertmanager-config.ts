@@ -3,7 +3,7 @@
  * e-mail. Receiver credentials are read from files of the mounted receivers Secret, so the
  * generated file (kept in a ConfigMap) holds no key.
  */
-import { stringify } from "yaml";
+import { toYaml } from "./yaml";
 import type { PlatformConfig } from "../config/schema";
 import { PATHS, RECEIVER_SECRET_KEYS } from "./endpoints";
 
@@ -63,5 +63,5 @@ export function alertmanagerConfig(o: AlertmanagerConfigOptions): Record<string,
 }
 
 export function alertmanagerConfigYaml(o: AlertmanagerConfigOptions): string {
-  return stringify(alertmanagerConfig(o), { lineWidth: 0 });
+  return toYaml(alertmanagerConfig(o));
 }

@@ -5,7 +5,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { stringify } from "yaml";
 import { PATHS, PROMETHEUS, PROMETHEUS_DATASOURCE_UID } from "./endpoints";
 
 export const DASHBOARDS_DIR = path.join(__dirname, "dashboards");
@@ -74,5 +73,3 @@ export function dashboards(services: string[]): Record<string, Dashboard> {
     ...Object.fromEntries(services.map((s) => [`grpc-${s}.json`, serviceDashboard(s)])),
   };
 }
-
-export const yaml = (doc: unknown) => stringify(doc, { lineWidth: 0 });

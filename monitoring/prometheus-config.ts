@@ -1,14 +1,17 @@
 /**
  * Generates prometheus.yml. Every workload is found through Kubernetes service discovery:
  * - `kubernetes-pods`: pods in the platform namespace annotated prometheus.io/scrape=true
- *   (gRPC services, datastore exporters, ClickHouse, Alertmanager, Grafana, kube-state-metrics);
+ *   (gRPC services, datastore exporters, ClickHouse, Alertmanager, Grafana);
  *   `job` is the pod's app.kubernetes.io/name, `component` its app.kubernetes.io/component.
+ * - `kube-state-metrics`: its own job with honor_labels, because its series describe other pods
+ *   and must keep their own `namespace`/`pod` labels rather than get the exporter's.
  * - `kubelet` and `cadvisor`: each node's kubelet, for volume usage and container CPU/memory,
  *   scraped directly (needs only `nodes/metrics`, not the far broader `nodes/proxy`).
  * - `prometheus`: itself.
  */
-import { stringify } from "yaml";
-import { ALERTMANAGER, PATHS, PROMETHEUS } from "./endpoints";
+import { toYaml } from "./yaml";
+import { ALERTMANAGER, KUBE_STATE_METRICS, PATHS, PROMETHEUS } from "./endpoints";
+import { metricSources } from "./metric-sources";
 
 export interface PrometheusConfigOptions {
   namespace: string;
@@ -22,10 +25,6 @@ export interface PrometheusConfigOptions {
   /** Only for tests outside a cluster: the API server discovery talks to (in a pod it is found from the environment). */
   apiServer?: string;
 }
-
-/** Only the series the rules and dashboards use are kept from the node-level jobs. */
-export const KUBELET_METRICS = ["kubelet_volume_stats_available_bytes", "kubelet_volume_stats_capacity_bytes"];
-export const CADVISOR_METRICS = ["container_cpu_usage_seconds_total", "container_memory_working_set_bytes", "container_network_receive_bytes_total", "container_network_transmit_bytes_total"];
 
 type Relabel = Record<string, unknown>;
 
@@ -50,6 +49,8 @@ export function prometheusConfig(o: PrometheusConfigOptions): Record<string, unk
     { source_labels: ["__name__"], regex: metrics.join("|"), action: "keep" },
     { source_labels: ["namespace"], regex: o.namespace, action: "keep" },
   ];
+  // Only the series listed in monitoring/metrics/sources.yml are kept from the node-level jobs.
+  const sources = metricSources();
   const nodeLabels: Relabel[] = [{ source_labels: ["__meta_kubernetes_node_name"], target_label: "node" }];
 
   return {
@@ -69,6 +70,7 @@ export function prometheusConfig(o: PrometheusConfigOptions): Record<string, unk
         relabel_configs: [
           { source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"], regex: "true", action: "keep" },
           { source_labels: ["__meta_kubernetes_pod_phase"], regex: "Pending|Succeeded|Failed", action: "drop" },
+          { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: KUBE_STATE_METRICS.name, action: "drop" },
           { source_labels: ["__meta_kubernetes_pod_container_init"], regex: "true", action: "drop" },
           { source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_path"], regex: "(.+)", target_label: "__metrics_path__" },
           // One target per pod at the annotated port, whatever ports its containers declare.
@@ -86,11 +88,20 @@ export function prometheusConfig(o: PrometheusConfigOptions): Record<string, unk
         ],
       },
       {
+        job_name: KUBE_STATE_METRICS.name,
+        honor_labels: true,
+        kubernetes_sd_configs: [sd("pod")],
+        relabel_configs: [
+          { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: KUBE_STATE_METRICS.name, action: "keep" },
+          { source_labels: ["__meta_kubernetes_pod_container_port_number"], regex: String(KUBE_STATE_METRICS.port), action: "keep" },
+        ],
+      },
+      {
         job_name: "kubelet",
         kubernetes_sd_configs: [sd("node")],
         ...kubeletAuth,
         relabel_configs: nodeLabels,
-        metric_relabel_configs: keepNamespace(KUBELET_METRICS),
+        metric_relabel_configs: keepNamespace(sources.kubelet.metrics),
       },
       {
         job_name: "cadvisor",
@@ -98,12 +109,12 @@ export function prometheusConfig(o: PrometheusConfigOptions): Record<string, unk
         ...kubeletAuth,
         metrics_path: "/metrics/cadvisor",
         relabel_configs: nodeLabels,
-        metric_relabel_configs: keepNamespace(CADVISOR_METRICS),
+        metric_relabel_configs: keepNamespace(sources.cadvisor.metrics),
       },
     ],
   };
 }
 
 export function prometheusConfigYaml(o: PrometheusConfigOptions): string {
-  return stringify(prometheusConfig(o), { lineWidth: 0 });
+  return toYaml(prometheusConfig(o));
 }

@@ -7,7 +7,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import { GRAFANA, PATHS, PROMETHEUS } from "../../monitoring/endpoints";
-import { dashboardProviders, dashboards, datasources, yaml } from "../../monitoring/grafana-provisioning";
+import { dashboardProviders, dashboards, datasources } from "../../monitoring/grafana-provisioning";
+import { toYaml } from "../../monitoring/yaml";
 import type { Credential } from "../secrets/generated-secrets";
 import type { Traffic } from "../network/traffic";
 import {
@@ -45,8 +46,8 @@ export class Grafana extends pulumi.ComponentResource {
     const ns = args.namespace;
     const labels = workloadLabels(NAME, COMPONENT);
 
-    const datasourcesYaml = yaml(datasources(`http://${PROMETHEUS.name}:${PROMETHEUS.port}`, c.prometheus.scrapeInterval));
-    const providersYaml = yaml(dashboardProviders());
+    const datasourcesYaml = toYaml(datasources(`http://${PROMETHEUS.name}:${PROMETHEUS.port}`, c.prometheus.scrapeInterval));
+    const providersYaml = toYaml(dashboardProviders());
     const boards = Object.fromEntries(Object.entries(dashboards(Object.keys(c.services))).map(([f, d]) => [f, JSON.stringify(d, null, 2)]));
     const datasourcesCm = configMap(NAME, `${NAME}-datasources`, ns, { "datasources.yaml": datasourcesYaml }, child);
     const providersCm = configMap(NAME, `${NAME}-dashboard-providers`, ns, { "dashboards.yaml": providersYaml }, child);
