@@ -22,11 +22,19 @@ export interface PrometheusConfigOptions {
   rulesDir?: string;
   /** Directory holding the service account's token and ca.crt. */
   serviceAccountDir?: string;
+  /** Where Prometheus scrapes itself; in the pod, localhost:9090. */
+  selfTarget?: string;
   /** Only for tests outside a cluster: the API server discovery talks to (in a pod it is found from the environment). */
   apiServer?: string;
 }
 
 type Relabel = Record<string, unknown>;
+
+/** 10 s, or the interval when that is shorter (Prometheus refuses a timeout above the interval). */
+export function scrapeTimeout(interval: string): string {
+  const seconds = Number(interval.slice(0, -1)) * (interval.endsWith("m") ? 60 : 1);
+  return `${Math.min(10, seconds)}s`;
+}
 
 export function alertmanagerTargets(replicas: number, namespace: string): string[] {
   return Array.from({ length: replicas }, (_, i) => `${ALERTMANAGER.name}-${i}.${ALERTMANAGER.name}-headless.${namespace}.svc:${ALERTMANAGER.port}`);
@@ -56,14 +64,14 @@ export function prometheusConfig(o: PrometheusConfigOptions): Record<string, unk
   return {
     global: {
       scrape_interval: o.scrapeInterval,
-      scrape_timeout: "10s",
+      scrape_timeout: scrapeTimeout(o.scrapeInterval),
       evaluation_interval: o.scrapeInterval,
       external_labels: { environment: o.environment },
     },
     alerting: { alertmanagers: [{ static_configs: [{ targets: alertmanagerTargets(o.alertmanagerReplicas, o.namespace) }] }] },
     rule_files: [`${o.rulesDir ?? PATHS.prometheusRulesDir}/*.rules.yml`],
     scrape_configs: [
-      { job_name: PROMETHEUS.name, static_configs: [{ targets: [`localhost:${PROMETHEUS.port}`] }] },
+      { job_name: PROMETHEUS.name, static_configs: [{ targets: [o.selfTarget ?? `localhost:${PROMETHEUS.port}`] }] },
       {
         job_name: "kubernetes-pods",
         kubernetes_sd_configs: [sd("pod")],
