@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the monitoring tools the tests run: prometheus and promtool at the version of the
-# deployed prom/prometheus image, amtool at the version of the deployed Alertmanager image.
+# deployed prom/prometheus image, alertmanager and amtool at the version of the deployed
+# Alertmanager image.
 #
 # They are built from their Go modules because Debian's prometheus package is compiled without
 # Kubernetes service discovery: its promtool rejects `kubernetes_sd_configs`, so it can neither
@@ -18,7 +19,8 @@ BIN="$TOOLS_DIR/bin"
 
 has_version() { [ -x "$BIN/$1" ] && "$BIN/$1" --version 2>&1 | head -1 | grep -q "version $2 "; }
 
-if has_version prometheus "$PROMETHEUS_VERSION" && has_version promtool "$PROMETHEUS_VERSION" && has_version amtool "$ALERTMANAGER_VERSION"; then
+if has_version prometheus "$PROMETHEUS_VERSION" && has_version promtool "$PROMETHEUS_VERSION" \
+  && has_version alertmanager "$ALERTMANAGER_VERSION" && has_version amtool "$ALERTMANAGER_VERSION"; then
   echo "monitoring tools up to date in $BIN"
   exit 0
 fi
@@ -51,8 +53,9 @@ EOF
   (cd "$work" && go build -ldflags "$(ldflags "$PROMETHEUS_VERSION")" -o "$BIN/" ./cmd/prometheus ./cmd/promtool)
 fi
 
-if ! has_version amtool "$ALERTMANAGER_VERSION"; then
-  GOBIN="$BIN" go install -ldflags "$(ldflags "$ALERTMANAGER_VERSION")" "github.com/prometheus/alertmanager/cmd/amtool@v$ALERTMANAGER_VERSION"
+if ! has_version alertmanager "$ALERTMANAGER_VERSION" || ! has_version amtool "$ALERTMANAGER_VERSION"; then
+  GOBIN="$BIN" go install -ldflags "$(ldflags "$ALERTMANAGER_VERSION")" \
+    "github.com/prometheus/alertmanager/cmd/alertmanager@v$ALERTMANAGER_VERSION" "github.com/prometheus/alertmanager/cmd/amtool@v$ALERTMANAGER_VERSION"
 fi
 
-for tool in prometheus promtool amtool; do "$BIN/$tool" --version 2>&1 | head -1; done
+for tool in prometheus promtool alertmanager amtool; do "$BIN/$tool" --version 2>&1 | head -1; done

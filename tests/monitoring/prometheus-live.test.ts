@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { prometheusConfigYaml } from "../../monitoring/prometheus-config";
-import { RULES_DIR, ruleFiles } from "../../monitoring/rule-files";
+import { ruleFiles } from "../../monitoring/rule-files";
 import { fakeServiceAccountDir, freePort, platformConfig, tempDir, tool } from "./tools";
 
 jest.setTimeout(90_000);

@@ -13,7 +13,7 @@ import { stackConfig, Stack } from "../helpers/program";
 
 export const TOOLS_BIN = path.join(process.env.MONITORING_TOOLS_DIR ?? path.join(os.homedir(), ".cache", "platform-monitoring-tools"), "bin");
 
-export function tool(name: "prometheus" | "promtool" | "amtool"): string {
+export function tool(name: "prometheus" | "promtool" | "alertmanager" | "amtool"): string {
   const file = path.join(TOOLS_BIN, name);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run scripts/monitoring/install.sh`);
   return file;
