@@ -1,0 +1,132 @@
+/**
+ * What the health checks look at. One zod schema describes every kind of target; it is the type the
+ * library's callers use, the format of the `verify --targets` file and of the stack's `health` output.
+ *
+ * A target is reached either directly (`host` + `port`) or, for services inside the cluster, through
+ * a Kubernetes API port-forward (`serviceName` + `servicePort`, resolved by port-forward.ts).
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an SQL identifier (letters, digits, _)");
+const port = z.number().int().min(1, "a TCP port 1-65535").max(65535, "a TCP port 1-65535");
+
+/** Per-kind expectations; `name` is the component shown in the report. */
+const kinds = {
+  grpc: z.object({
+    kind: z.literal("grpc"),
+    /** Named services to ask for besides the server as a whole (""). */
+    services: z.array(z.string()).default([]),
+  }),
+  redis: z.object({
+    kind: z.literal("redis"),
+    username: z.string().optional(),
+    password: z.string().optional(),
+  }),
+  clickhouse: z.object({
+    kind: z.literal("clickhouse"),
+    /** The HTTP interface (8123). */
+    user: z.string().default("default"),
+    password: z.string().default(""),
+    database: identifier,
+    tables: z.array(identifier).default([]),
+  }),
+  kafka: z.object({
+    kind: z.literal("kafka"),
+    /** Expected number of live brokers in the cluster metadata. */
+    brokers: z.number().int().min(1).optional(),
+    topics: z.array(z.object({ name: z.string().min(1), partitions: z.number().int().min(1) }).strict()).default([]),
+  }),
+  postgres: z.object({
+    kind: z.literal("postgres"),
+    user: z.string().min(1),
+    password: z.string(),
+    database: z.string().min(1),
+  }),
+  prometheus: z.object({
+    kind: z.literal("prometheus"),
+    /** Fewer active scrape targets than this fails even if all of them are up. */
+    minTargets: z.number().int().min(0).default(1),
+  }),
+  grafana: z.object({ kind: z.literal("grafana") }),
+} as const;
+
+const direct = { name: z.string().min(1), host: z.string().min(1), port };
+const inCluster = { name: z.string().min(1), serviceName: z.string().min(1), servicePort: port };
+
+const directTarget = z.discriminatedUnion("kind", [
+  kinds.grpc.extend(direct).strict(),
+  kinds.redis.extend(direct).strict(),
+  kinds.clickhouse.extend(direct).strict(),
+  kinds.kafka.extend(direct).strict(),
+  kinds.postgres.extend(direct).strict(),
+  kinds.prometheus.extend(direct).strict(),
+  kinds.grafana.extend(direct).strict(),
+]);
+const inClusterTarget = z.discriminatedUnion("kind", [
+  kinds.grpc.extend(inCluster).strict(),
+  kinds.redis.extend(inCluster).strict(),
+  kinds.clickhouse.extend(inCluster).strict(),
+  kinds.kafka.extend(inCluster).strict(),
+  kinds.postgres.extend(inCluster).strict(),
+  kinds.prometheus.extend(inCluster).strict(),
+  kinds.grafana.extend(inCluster).strict(),
+]);
+
+/** A target the checks can reach at host:port, as callers write it (fields with defaults optional). */
+export type HealthTarget = z.input<typeof directTarget>;
+/** A target named by its Kubernetes Service; withPortForwards turns it into a HealthTarget. */
+export type InClusterTarget = z.input<typeof inClusterTarget>;
+/** A validated target with every default filled in: what the checks receive. */
+export type ParsedTarget = z.infer<typeof directTarget>;
+type ParsedInClusterTarget = z.infer<typeof inClusterTarget>;
+export type TargetKind = HealthTarget["kind"];
+
+export const targetsFileSchema = z
+  .object({
+    /** Namespace of the Services that in-cluster targets name. */
+    namespace: z.string().min(1).optional(),
+    /** Kubeconfig file for port-forwards; default: KUBECONFIG or ~/.kube/config. */
+    kubeconfig: z.string().min(1).optional(),
+    targets: z.array(z.union([directTarget, inClusterTarget])).min(1, "at least one target"),
+  })
+  .strict()
+  .superRefine((doc, ctx) => {
+    if (doc.namespace === undefined && doc.targets.some(isInCluster)) {
+      ctx.addIssue({ code: "custom", path: ["namespace"], message: "required when a target names a serviceName" });
+    }
+  });
+export type TargetsFile = z.infer<typeof targetsFileSchema>;
+
+export function isInCluster<D extends HealthTarget, C extends InClusterTarget>(t: D | C): t is C {
+  return "serviceName" in t;
+}
+
+/** Validates targets (applying defaults); throws an error naming each bad field. */
+export function parseTargets(input: readonly HealthTarget[]): ParsedTarget[] {
+  return z.array(directTarget).parse(input);
+}
+
+export function parseInClusterTargets(input: readonly InClusterTarget[]): ParsedInClusterTarget[] {
+  return z.array(inClusterTarget).parse(input);
+}
+
+/** Parses a targets document (YAML or JSON text); the error names the path of every bad field. */
+export function parseTargetsDocument(text: string, source: string): TargetsFile {
+  const result = targetsFileSchema.safeParse(parseYaml(text));
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n");
+    throw new Error(`${source} is not a valid targets file:\n${issues}`);
+  }
+  return result.data;
+}
+
+export function loadTargetsFile(path: string): TargetsFile {
+  return parseTargetsDocument(readFileSync(path, "utf8"), path);
+}
+
+/** Values that must never appear in a report, a log line or an error. */
+export function secretsOf(t: HealthTarget | InClusterTarget): string[] {
+  return "password" in t && t.password ? [t.password] : [];
+}
