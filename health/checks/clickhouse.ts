@@ -33,7 +33,8 @@ export const clickhouseCheck: Check<ClickHouseTarget> = {
       if (missing.length) throw new CheckFailure(`missing table${missing.length > 1 ? "s" : ""} in ${t.database}: ${missing.join(", ")}`);
       return `SELECT 1 ok, database ${t.database}${t.tables.length ? `, tables ${t.tables.join(", ")}` : ""}`;
     } catch (err) {
-      const code = (err as { code?: string }).code;
+      // The client parses codes from current servers' messages; older servers' need the regex.
+      const code = (err as { code?: string }).code ?? /\bCode: (\d+)/.exec(String((err as Error).message))?.[1];
       if (code && AUTH_CODES.has(code)) throw authFailure(err);
       if (code === UNKNOWN_DATABASE) throw new CheckFailure(`database ${t.database} is missing: ${(err as Error).message}`);
       throw err;

@@ -15,13 +15,16 @@ export const redisCheck: Check<RedisTarget> = {
       username: t.username,
       password: t.password,
       lazyConnect: true,
-      connectTimeout: ctx.timeoutMs,
+      // The runner's timeout disconnects; ioredis' own connect timer would outlive a refused connection.
+      connectTimeout: 0,
       // One attempt per call: the runner owns retries and backoff.
       retryStrategy: () => null,
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
     });
-    client.on("error", () => undefined); // errors arrive through connect()/ping(); avoid ioredis' unhandled-error log
+    // With retries off, connect() only says "Connection is closed."; the reason comes as an event.
+    let reason: unknown;
+    client.on("error", (err) => (reason ??= err));
     const unregister = onAbort(ctx.signal, () => client.disconnect());
     try {
       await client.connect();
@@ -29,11 +32,13 @@ export const redisCheck: Check<RedisTarget> = {
       if (pong !== "PONG") throw new CheckFailure(`PING answered ${JSON.stringify(pong)}, expected PONG`);
       return "PONG";
     } catch (err) {
-      if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(String((err as Error).message))) throw authFailure(err);
-      throw err;
+      const cause = reason ?? err;
+      if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(String((cause as Error).message))) throw authFailure(cause);
+      throw cause;
     } finally {
       unregister();
-      client.disconnect();
+      // Disconnecting a connection that already ended leaves a 2 s ioredis timer behind.
+      if (client.status !== "end") client.disconnect();
     }
   },
 };
