@@ -54,8 +54,10 @@ describe.each(["dev", "prod"] as const)("%s stack", (stack) => {
     expect(relabel).toContainEqual({ source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_component"], target_label: "component" });
   });
 
-  test("kube-state-metrics keeps the labels of the objects it describes", () => {
+  test("kube-state-metrics has its own job, keeping the labels of the objects it describes", () => {
     expect(job("kube-state-metrics").honor_labels).toBe(true);
+    expect(job("kubernetes-pods").honor_labels).toBeUndefined();
+    expect(job("kubernetes-pods").relabel_configs).toContainEqual({ source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: "kube-state-metrics", action: "drop" });
   });
 
   test("node-level jobs keep only the catalogued metrics of the platform namespace", () => {
