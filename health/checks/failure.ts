@@ -18,19 +18,17 @@ export function authFailure(cause: unknown): CheckFailure {
 
 /** One line for the report; network errors from Node often carry only a code (or several causes). */
 export function describeError(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) {
-    return [...new Set(err.errors.map(describeError))].join("; ");
-  }
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const message = err.message.trim().split("\n")[0];
-    // fetch() says only "fetch failed"; the reason is in its cause.
-    if (message && err.cause !== undefined) return `${message}: ${describeError(err.cause)}`;
-    if (message && code && !message.includes(code)) return `${code}: ${message}`;
-    if (message) return message;
-    if (code) return code;
-    if (err.cause !== undefined) return describeError(err.cause);
-    return err.name;
-  }
-  return String(err);
+  // Duck-typed: errors may come from another realm (e.g. fetch's under jest), failing instanceof.
+  if (typeof err !== "object" || err === null || !("message" in err)) return String(err);
+  const e = err as Error & { code?: unknown; errors?: unknown[] };
+  if (Array.isArray(e.errors) && e.errors.length > 0) return [...new Set(e.errors.map(describeError))].join("; ");
+  const code = typeof e.code === "string" ? e.code : undefined;
+  const message = String(e.message).trim().split("\n")[0];
+  // fetch() says only "fetch failed"; the reason is in its cause.
+  if (message && e.cause !== undefined) return `${message}: ${describeError(e.cause)}`;
+  if (message && code && !message.includes(code)) return `${code}: ${message}`;
+  if (message) return message;
+  if (code) return code;
+  if (e.cause !== undefined) return describeError(e.cause);
+  return e.name;
 }
