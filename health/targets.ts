@@ -83,13 +83,22 @@ export type ParsedTarget = z.infer<typeof directTarget>;
 type ParsedInClusterTarget = z.infer<typeof inClusterTarget>;
 export type TargetKind = HealthTarget["kind"];
 
+/** Either form, chosen by `serviceName`, so errors name the fields of that form (a union names none). */
+const targetEntry = z.unknown().transform((value, ctx): ParsedTarget | ParsedInClusterTarget => {
+  const schema = typeof value === "object" && value !== null && "serviceName" in value ? inClusterTarget : directTarget;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+
 export const targetsFileSchema = z
   .object({
     /** Namespace of the Services that in-cluster targets name. */
     namespace: z.string().min(1).optional(),
     /** Kubeconfig file for port-forwards; default: KUBECONFIG or ~/.kube/config. */
     kubeconfig: z.string().min(1).optional(),
-    targets: z.array(z.union([directTarget, inClusterTarget])).min(1, "at least one target"),
+    targets: z.array(targetEntry).min(1, "at least one target"),
   })
   .strict()
   .superRefine((doc, ctx) => {
