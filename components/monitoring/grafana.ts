@@ -85,7 +85,10 @@ export class Grafana extends pulumi.ComponentResource {
                     secretEnv("GF_SECURITY_ADMIN_USER", ADMIN_USER_KEY),
                     secretEnv("GF_SECURITY_ADMIN_PASSWORD", args.admin.ref.key),
                     { name: "GF_PATHS_PROVISIONING", value: PATHS.grafanaProvisioningDir },
+                    // Everything Grafana writes stays on the emptyDir: the root filesystem is read-only.
                     { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
+                    { name: "GF_PATHS_LOGS", value: "/var/lib/grafana/logs" },
+                    { name: "GF_PATHS_PLUGINS", value: "/var/lib/grafana/plugins" },
                     { name: "GF_SERVER_HTTP_PORT", value: String(GRAFANA.port) },
                     { name: "GF_LOG_MODE", value: "console" },
                     { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
