@@ -9,6 +9,7 @@ import * as http from "http";
 import * as path from "path";
 import { alertmanagerConfig, alertmanagerConfigYaml, RECEIVERS } from "../../monitoring/alertmanager-config";
 import { RECEIVER_SECRET_KEYS } from "../../monitoring/endpoints";
+import { metricSources } from "../../monitoring/metric-sources";
 import { freePort, platformConfig, run, tempDir, tool } from "./tools";
 
 /** A receivers Secret as mounted: one file per key. */
@@ -144,5 +145,11 @@ describe("a real Alertmanager with the generated configuration", () => {
     expect(text).toContain("GrpcErrorRateHigh summary");
     expect(text).toContain("Runbook: README.md#alert-grpcerrorratehigh");
     expect(received.map((m) => JSON.stringify(m.body)).join()).not.toContain("GrpcServiceDown");
+  });
+
+  test("exposes the metrics the catalogue lists for Alertmanager", async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const names = new Set([...text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]/gm)].map((m) => m[1]));
+    expect(metricSources().alertmanager.metrics.filter((m) => !names.has(m))).toEqual([]);
   });
 });

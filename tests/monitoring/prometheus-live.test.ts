@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { prometheusConfigYaml } from "../../monitoring/prometheus-config";
+import { metricSources } from "../../monitoring/metric-sources";
 import { ruleFiles } from "../../monitoring/rule-files";
 import { fakeServiceAccountDir, freePort, platformConfig, tempDir, tool } from "./tools";
 
@@ -112,4 +113,15 @@ test("keeps every scrape job, with Kubernetes discovery, and scrapes itself", as
     return q.data.result.length === 1 ? q.data.result[0].value[1] : undefined;
   });
   expect(up).toBe("1");
+});
+
+test("produces the metrics the catalogue lists for Prometheus itself", async () => {
+  // ALERTS and ALERTS_FOR_STATE exist only while an alert is pending or firing.
+  const expected = metricSources().prometheus.metrics.filter((m) => !m.startsWith("ALERTS"));
+  const names = await until("self-scraped metric names", 30_000, async () => {
+    const { body } = await get("/api/v1/label/__name__/values");
+    const have = new Set(body.data as string[]);
+    return expected.every((m) => have.has(m)) ? have : undefined;
+  });
+  expect(expected.filter((m) => !names.has(m))).toEqual([]);
 });
