@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# A local Kubernetes cluster on loopback, for `npm run up` and the end-to-end tests:
+#   bash scripts/engine/cluster.sh start|stop|status|kubeconfig
+# etcd, kube-apiserver, kube-controller-manager and kube-scheduler run as plain processes; KWOK
+# plays the kubelets of a few fake nodes, so Deployments and StatefulSets roll out and Pods report
+# Ready without containers. Everything lives in one temporary directory (kubeconfig included):
+# $PLATFORM_CLUSTER_DIR, default /tmp/platform-cluster.
+#
+# What the kubernetes provider's awaits need, provided here rather than skipped in the program:
+# - PersistentVolumeClaims bind: a default StorageClass backed by the controller-manager's built-in
+#   hostPath provisioner (volumes under /tmp, deleted with their claims).
+# - Services get endpoints: KWOK marks pods Ready with an IP, the endpoint controllers do the rest.
+# - Ingresses get an address: a small loop plays the ingress controller and writes 127.0.0.1 into
+#   the status of every Ingress (and LoadBalancer Service) that has none.
+# No traffic ever goes to a pod or Service IP: the pod range is bookkeeping only, the fake nodes'
+# kubelet address is 127.0.0.1, where nothing listens, so port-forwards fail fast.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=env.sh
+source "$HERE/env.sh"
+
+DIR=${PLATFORM_CLUSTER_DIR:-/tmp/platform-cluster}
+ETCD_PORT=${PLATFORM_ETCD_PORT:-23790}
+API_PORT=${PLATFORM_API_PORT:-26443}
+NODES=${PLATFORM_CLUSTER_NODES:-3}
+KCFG=$DIR/kubeconfig
+
+log() { printf '[cluster] %s\n' "$*"; }
+
+running() { [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
+
+# spawn NAME CMD...: start a process in the background with its log and pid in $DIR.
+spawn() {
+  local name=$1; shift
+  if running "$name"; then return; fi
+  setsid "$@" >"$DIR/$name.log" 2>&1 < /dev/null &
+  echo $! > "$DIR/$name.pid"
+}
+
+wait_for() { # wait_for SECONDS DESCRIPTION CMD...
+  local limit=$1 what=$2; shift 2
+  local i
+  for ((i = 0; i < limit * 5; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  log "timed out waiting for $what"; return 1
+}
+
+certs() {
+  [ -f "$DIR/pki/admin.crt" ] && return
+  mkdir -p "$DIR/pki"; cd "$DIR/pki"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 -subj "/CN=platform-local-ca" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr -subj "/CN=kube-apiserver" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1\n' > san.ext
+  openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out apiserver.crt -days 30 -extfile san.ext 2>/dev/null
+  # One client identity in system:masters for the control plane, KWOK and the user alike: this
+  # cluster lives for one test run on loopback.
+  openssl req -newkey rsa:2048 -nodes -keyout admin.key -out admin.csr -subj "/O=system:masters/CN=platform-admin" 2>/dev/null
+  openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out admin.crt -days 30 2>/dev/null
+  openssl genrsa -out sa.key 2048 2>/dev/null
+  openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+  cd - >/dev/null
+}
+
+kubeconfig() {
+  cat > "$KCFG" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: platform-local
+  cluster:
+    server: https://127.0.0.1:$API_PORT
+    certificate-authority: $DIR/pki/ca.crt
+users:
+- name: platform-admin
+  user:
+    client-certificate: $DIR/pki/admin.crt
+    client-key: $DIR/pki/admin.key
+contexts:
+- name: platform-local
+  context: {cluster: platform-local, user: platform-admin}
+current-context: platform-local
+EOF
+}
+
+k() { kubectl --kubeconfig "$KCFG" "$@"; }
+
+nodes() {
+  local i
+  for ((i = 0; i < NODES; i++)); do
+    cat <<EOF
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-$i
+  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}
+  labels:
+    type: kwok
+    kubernetes.io/hostname: kwok-node-$i
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    topology.kubernetes.io/zone: zone-$i
+status:
+  allocatable: {cpu: "32", memory: 128Gi, pods: "110", ephemeral-storage: 500Gi}
+  capacity: {cpu: "32", memory: 128Gi, pods: "110", ephemeral-storage: 500Gi}
+EOF
+  done
+}
+
+storage() {
+  cat <<'EOF'
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: kubernetes.io/host-path
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+EOF
+}
+
+# The ingress controller's one job that the provider's await looks at: an address in the status.
+ingress_status_loop() {
+  while true; do
+    k get ingress -A -o json 2>/dev/null |
+      jq -r '.items[] | select((.status.loadBalancer.ingress // []) | length == 0) | "\(.metadata.namespace) \(.metadata.name)"' |
+      while read -r ns name; do
+        k -n "$ns" patch ingress "$name" --subresource=status --type=merge \
+          -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' >/dev/null 2>&1 || true
+      done
+    k get svc -A -o json 2>/dev/null |
+      jq -r '.items[] | select(.spec.type == "LoadBalancer" and ((.status.loadBalancer.ingress // []) | length == 0)) | "\(.metadata.namespace) \(.metadata.name)"' |
+      while read -r ns name; do
+        k -n "$ns" patch svc "$name" --subresource=status --type=merge \
+          -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' >/dev/null 2>&1 || true
+      done
+    sleep 1
+  done
+}
+
+start() {
+  local t0=$SECONDS
+  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl; do
+    command -v "$b" >/dev/null || { log "$b not found: run bash scripts/engine/install.sh"; exit 1; }
+  done
+  mkdir -p "$DIR"
+  certs; kubeconfig
+  spawn etcd etcd --name platform-local --data-dir "$DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" \
+    --initial-cluster "platform-local=http://127.0.0.1:$((ETCD_PORT + 10))" \
+    --listen-metrics-urls "" --quota-backend-bytes 2147483648 --unsafe-no-fsync
+  wait_for 30 etcd curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+  spawn kube-apiserver kube-apiserver --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
+    --tls-cert-file "$DIR/pki/apiserver.crt" --tls-private-key-file "$DIR/pki/apiserver.key" \
+    --client-ca-file "$DIR/pki/ca.crt" --authorization-mode Node,RBAC \
+    --service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range 10.96.0.0/16 --kubelet-preferred-address-types InternalIP \
+    --endpoint-reconciler-type none --cert-dir "$DIR/pki"
+  wait_for 90 kube-apiserver k get --raw /readyz
+  spawn kube-controller-manager kube-controller-manager --kubeconfig "$KCFG" \
+    --authentication-kubeconfig "$KCFG" --authorization-kubeconfig "$KCFG" \
+    --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false \
+    --service-account-private-key-file "$DIR/pki/sa.key" --root-ca-file "$DIR/pki/ca.crt" \
+    --use-service-account-credentials=false --enable-hostpath-provisioner=true \
+    --cluster-signing-cert-file "$DIR/pki/ca.crt" --cluster-signing-key-file "$DIR/pki/ca.key" \
+    --controllers '*' --concurrent-deployment-syncs 10 --concurrent-statefulset-syncs 10
+  spawn kube-scheduler kube-scheduler --kubeconfig "$KCFG" \
+    --authentication-kubeconfig "$KCFG" --authorization-kubeconfig "$KCFG" \
+    --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false
+  spawn kwok kwok --kubeconfig "$KCFG" --manage-all-nodes=false \
+    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --node-ip 127.0.0.1 --cidr 10.244.0.1/16 --node-lease-duration-seconds 40 --server-address ""
+  nodes | k apply -f - >/dev/null
+  storage | k apply -f - >/dev/null
+  spawn ingress-status bash -c "$(declare -f k ingress_status_loop); KCFG='$KCFG'; ingress_status_loop"
+  wait_for 60 "ready nodes" bash -c "[ \$(kubectl --kubeconfig '$KCFG' get nodes --no-headers 2>/dev/null | grep -c ' Ready ') -eq $NODES ]"
+  wait_for 60 "default service account" k -n default get serviceaccount default
+  log "started in $((SECONDS - t0))s; export KUBECONFIG=$KCFG"
+}
+
+stop() {
+  local name
+  for name in ingress-status kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+    if running "$name"; then
+      kill -- "-$(cat "$DIR/$name.pid")" 2>/dev/null || kill "$(cat "$DIR/$name.pid")" 2>/dev/null || true
+    fi
+  done
+  for name in ingress-status kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+    local i
+    for ((i = 0; i < 50; i++)); do running "$name" || break; sleep 0.2; done
+    rm -f "$DIR/$name.pid"
+  done
+  rm -rf "$DIR"
+  log "stopped"
+}
+
+status() {
+  local name ok=0
+  for name in etcd kube-apiserver kube-controller-manager kube-scheduler kwok ingress-status; do
+    if running "$name"; then printf '%-24s running (pid %s)\n' "$name" "$(cat "$DIR/$name.pid")"
+    else printf '%-24s stopped\n' "$name"; ok=1; fi
+  done
+  [ $ok -eq 0 ] && k get nodes
+  return $ok
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  kubeconfig) echo "$KCFG" ;;
+  *) echo "usage: $0 start|stop|status|kubeconfig" >&2; exit 2 ;;
+esac

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Builds the Pulumi CLI, its Node.js language host, the provider plugins and a local Kubernetes
+# control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, KWOK) from
+# Go modules. Nothing is downloaded but Go modules: upstream go.mod files carry replace directives
+# pointing at sibling folders, so each part is built through a small wrapper module generated in a
+# temporary directory that requires the upstream module and replaces those paths with published
+# versions. None of the upstream source lands in this repo.
+#
+# Idempotent: each part is built once into $PLATFORM_ENGINE_CACHE/builds/<part>-<version> (default
+# ~/.cache/platform-engine) and reused while that folder exists; the Go module and build caches
+# live beside it, so `rm -rf ~/.cache/platform-engine` gives a cold build.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=versions.sh
+source "$HERE/versions.sh"
+
+CACHE=${PLATFORM_ENGINE_CACHE:-$HOME/.cache/platform-engine}
+BUILDS=$CACHE/builds
+BIN=$CACHE/bin
+mkdir -p "$BUILDS" "$BIN"
+export GOMODCACHE=$CACHE/gomod GOCACHE=$CACHE/gocache
+# The machine's Go is the toolchain: never fetch another one.
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
+# The checksum database does not answer for some Pulumi module versions here; the module proxy's
+# content is still pinned by the go.sum that each wrapper writes.
+export GONOSUMDB=${GONOSUMDB:-github.com/pulumi/*}
+
+log() { printf '[engine] %s\n' "$*"; }
+now() { date +%s; }
+
+# built PART KEY: true when the part was already built with this key.
+built() { [ -f "$BUILDS/$1-$2/.done" ]; }
+
+# finish PART KEY DIR: move a finished build into place and link its binaries into $BIN.
+finish() {
+  local part=$1 key=$2 dir=$3 dest=$BUILDS/$1-$2
+  rm -rf "$dest"
+  mv "$dir" "$dest"
+  touch "$dest/.done"
+  for f in "$dest"/bin/*; do ln -sfn "$f" "$BIN/$(basename "$f")"; done
+  log "$part $key: built"
+}
+
+# link PART KEY: re-link the binaries of a cached build (a cache from an older layout, or $BIN wiped).
+link() {
+  local dest=$BUILDS/$1-$2
+  for f in "$dest"/bin/*; do ln -sfn "$f" "$BIN/$(basename "$f")"; done
+  log "$1 $2: cached"
+}
+
+# wrapper DIR MODULE_REQUIREMENT...: start a wrapper module in DIR that requires the given modules.
+wrapper() {
+  local dir=$1; shift
+  mkdir -p "$dir"
+  (cd "$dir" && go mod init platform.local/engine-wrapper >/dev/null 2>&1)
+  local req
+  for req in "$@"; do (cd "$dir" && go mod edit -require="$req"); done
+}
+
+# copy_replaces DIR UPSTREAM_GOMOD: copy the replace directives of an upstream go.mod that point at
+# other modules (not at local folders, which the wrapper replaces with published versions itself).
+copy_replaces() {
+  local dir=$1 gomod=$2
+  go mod edit -json "$gomod" | jq -r '.Replace[]? | select(.New.Version != null)
+      | "\(.Old.Path)\(if .Old.Version then "@"+.Old.Version else "" end)=\(.New.Path)@\(.New.Version)"' |
+    while read -r r; do (cd "$dir" && go mod edit -replace="$r"); done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kubernetes control plane and kubectl, with the version ldflags of kubernetes' hack/lib/version.sh:
+# without them the binaries report v0.0.0 and clients (the kubernetes provider among them) take the
+# old code paths, such as waiting for service-account token Secrets.
+build_kubernetes() {
+  local key=$K8S_VERSION
+  if built kubernetes "$key"; then link kubernetes "$key"; return; fi
+  local t0 tmp staging mm minor ldflags pkg v
+  t0=$(now); tmp=$(mktemp -d)
+  wrapper "$tmp/w" "k8s.io/kubernetes@$K8S_VERSION"
+  # k8s.io/kubernetes replaces its staging modules with ./staging/src/...: use the published ones.
+  staging=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | jq -r .GoMod)
+  v=v0.${K8S_VERSION#v1.}
+  go mod edit -json "$staging" | jq -r '.Replace[] | select(.New.Path | startswith("./staging")) | .Old.Path' |
+    while read -r m; do (cd "$tmp/w" && go mod edit -replace="$m=$m@$v"); done
+  mm=${K8S_VERSION#v}; minor=${mm#*.}; minor=${minor%%.*}
+  ldflags="-s -w"
+  for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+    ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+    ldflags+=" -X $pkg.gitCommit=0000000000000000000000000000000000000000"
+  done
+  mkdir -p "$tmp/out/bin"
+  for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    log "building $cmd $K8S_VERSION"
+    (cd "$tmp/w" && go build -trimpath -ldflags "$ldflags" -o "$tmp/out/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd")
+  done
+  finish kubernetes "$key" "$tmp/out"; rm -rf "$tmp"
+  log "kubernetes took $(( $(now) - t0 ))s"
+}
+
+build_etcd() {
+  local key=$ETCD_VERSION
+  if built etcd "$key"; then link etcd "$key"; return; fi
+  local t0 tmp gomod v
+  t0=$(now); tmp=$(mktemp -d)
+  v=$ETCD_VERSION
+  wrapper "$tmp/w" "go.etcd.io/etcd/server/v3@$v"
+  # server/v3 replaces its sibling modules with ../api and friends: use the same published versions.
+  for m in go.etcd.io/etcd/api/v3 go.etcd.io/etcd/client/pkg/v3 go.etcd.io/etcd/client/v3 go.etcd.io/etcd/pkg/v3; do
+    (cd "$tmp/w" && go mod edit -replace="$m=$m@$v")
+  done
+  gomod=$(go mod download -json "go.etcd.io/etcd/server/v3@$v" | jq -r .GoMod)
+  copy_replaces "$tmp/w" "$gomod"
+  mkdir -p "$tmp/out/bin"
+  log "building etcd $v"
+  (cd "$tmp/w" && go build -trimpath -ldflags "-s -w" -o "$tmp/out/bin/etcd" go.etcd.io/etcd/server/v3)
+  finish etcd "$key" "$tmp/out"; rm -rf "$tmp"
+  log "etcd took $(( $(now) - t0 ))s"
+}
+
+build_kwok() {
+  local key=$KWOK_VERSION
+  if built kwok "$key"; then link kwok "$key"; return; fi
+  local t0 tmp gomod
+  t0=$(now); tmp=$(mktemp -d)
+  wrapper "$tmp/w" "sigs.k8s.io/kwok@$KWOK_VERSION"
+  gomod=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | jq -r .GoMod)
+  copy_replaces "$tmp/w" "$gomod"
+  mkdir -p "$tmp/out/bin"
+  log "building kwok $KWOK_VERSION"
+  (cd "$tmp/w" && go build -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" \
+    -o "$tmp/out/bin/kwok" sigs.k8s.io/kwok/cmd/kwok)
+  finish kwok "$key" "$tmp/out"; rm -rf "$tmp"
+  log "kwok took $(( $(now) - t0 ))s"
+}
+
+build_actionlint() {
+  local key=$ACTIONLINT_VERSION
+  if built actionlint "$key"; then link actionlint "$key"; return; fi
+  local t0 tmp
+  t0=$(now); tmp=$(mktemp -d)
+  wrapper "$tmp/w" "github.com/rhysd/actionlint@$ACTIONLINT_VERSION"
+  mkdir -p "$tmp/out/bin"
+  log "building actionlint $ACTIONLINT_VERSION"
+  (cd "$tmp/w" && go build -trimpath \
+    -ldflags "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION" \
+    -o "$tmp/out/bin/actionlint" github.com/rhysd/actionlint/cmd/actionlint)
+  finish actionlint "$key" "$tmp/out"; rm -rf "$tmp"
+  log "actionlint took $(( $(now) - t0 ))s"
+}
+
+# The Pulumi CLI, with the version ldflag of pulumi's pkg/Makefile.
+build_pulumi() {
+  local key=$PULUMI_VERSION
+  if built pulumi "$key"; then link pulumi "$key"; return; fi
+  local t0 tmp gomod
+  t0=$(now); tmp=$(mktemp -d)
+  wrapper "$tmp/w" "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION"
+  gomod=$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" | jq -r .GoMod)
+  copy_replaces "$tmp/w" "$gomod"
+  mkdir -p "$tmp/out/bin"
+  log "building pulumi $PULUMI_VERSION"
+  (cd "$tmp/w" && go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+    -o "$tmp/out/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+  finish pulumi "$key" "$tmp/out"; rm -rf "$tmp"
+  log "pulumi took $(( $(now) - t0 ))s"
+}
+
+# The kubernetes provider. Its main package embeds schema-embed.json and terraform-mapping-embed.json,
+# generated by `go generate` from the schema.json in the module (they are not in the module zip), and
+# its go.mod replaces the Go SDK with ../sdk. So the module is copied into the temporary directory,
+# the embeds are generated there, and the wrapper points at that copy.
+build_provider_kubernetes() {
+  local key=$KUBERNETES_PROVIDER_MODULE_VERSION
+  if built pulumi-resource-kubernetes "$key"; then link pulumi-resource-kubernetes "$key"; return; fi
+  local t0 tmp src gomod sdkv
+  t0=$(now); tmp=$(mktemp -d)
+  src=$(go mod download -json "github.com/pulumi/pulumi-kubernetes/provider/v4@$key" | jq -r .Dir)
+  gomod=$src/go.mod
+  cp -r "$src" "$tmp/provider"; chmod -R u+w "$tmp/provider"
+  sdkv=$(go mod edit -json "$gomod" | jq -r '.Require[] | select(.Path=="github.com/pulumi/pulumi-kubernetes/sdk/v4") | .Version')
+  (cd "$tmp/provider" && go mod edit -replace="github.com/pulumi/pulumi-kubernetes/sdk/v4=github.com/pulumi/pulumi-kubernetes/sdk/v4@$sdkv")
+  log "generating the kubernetes provider's embedded schema"
+  (cd "$tmp/provider/cmd/pulumi-resource-kubernetes" && VERSION=$PULUMI_KUBERNETES_VERSION go run generate.go)
+  wrapper "$tmp/w" "github.com/pulumi/pulumi-kubernetes/provider/v4@$key"
+  (cd "$tmp/w" && go mod edit -replace="github.com/pulumi/pulumi-kubernetes/provider/v4=../provider" \
+    -replace="github.com/pulumi/pulumi-kubernetes/sdk/v4=github.com/pulumi/pulumi-kubernetes/sdk/v4@$sdkv")
+  copy_replaces "$tmp/w" "$gomod"
+  mkdir -p "$tmp/out/bin"
+  log "building pulumi-resource-kubernetes ($key, reporting $PULUMI_KUBERNETES_VERSION)"
+  (cd "$tmp/w" && go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PULUMI_KUBERNETES_VERSION" \
+    -o "$tmp/out/bin/pulumi-resource-kubernetes" github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes)
+  finish pulumi-resource-kubernetes "$key" "$tmp/out"; rm -rf "$tmp"
+  log "pulumi-resource-kubernetes took $(( $(now) - t0 ))s"
+}
+
+# The Node.js language host and the random provider are not served by the module proxy here (see
+# versions.sh); scripts/engine/plugins/ has replacements on the SDK's own gRPC definitions. Their
+# launchers point at this checkout, so they are written on every run (it takes no time), then every
+# provider is registered with `pulumi plugin install --file` at the version the SDK asks for, so the
+# engine never tries to download one.
+install_plugins() {
+  local repo launcher tsnode
+  repo=$(cd "$HERE/../.." && pwd)
+  tsnode=$repo/node_modules/ts-node/register/transpile-only
+  [ -e "$tsnode.js" ] || { log "node_modules missing: run npm ci first"; return 1; }
+  for launcher in pulumi-language-nodejs:language-host pulumi-resource-random:random-provider; do
+    printf '#!/bin/sh\n# Generated by scripts/engine/install.sh.\nexport PULUMI_RANDOM_PROVIDER_VERSION=%s\nexec node -r "%s" "%s" "$@"\n' \
+      "$PULUMI_RANDOM_VERSION" "$tsnode" "$repo/scripts/engine/plugins/${launcher#*:}.ts" > "$BIN/${launcher%%:*}"
+    chmod +x "$BIN/${launcher%%:*}"
+  done
+  # shellcheck source=env.sh
+  source "$HERE/env.sh"
+  pulumi plugin install resource kubernetes "$PULUMI_KUBERNETES_VERSION" --file "$BIN/pulumi-resource-kubernetes" >/dev/null
+  pulumi plugin install resource random "$PULUMI_RANDOM_VERSION" --file "$BIN/pulumi-resource-random" >/dev/null
+  log "plugins installed in $PULUMI_HOME"
+}
+
+T0=$(now)
+parts=${PLATFORM_ENGINE_PARTS:-"etcd kwok kubernetes pulumi provider_kubernetes actionlint plugins"}
+for p in $parts; do
+  if [ "$p" = plugins ]; then install_plugins; else "build_$p"; fi
+done
+log "engine ready in $(( $(now) - T0 ))s: binaries in $BIN"

@@ -1,0 +1,16 @@
+# Versions of everything scripts/engine/install.sh builds. Sourced, not run.
+# The Pulumi CLI matches @pulumi/pulumi in package.json; the providers match @pulumi/kubernetes and
+# @pulumi/random (see install.sh for what the module proxy here serves and what is built instead).
+PULUMI_VERSION=v3.248.0
+K8S_VERSION=v1.34.4          # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
+ETCD_VERSION=v3.6.16         # Debian's etcd-server 3.4 is too old for the 1.34 API server's consistent reads
+KWOK_VERSION=v0.7.0          # v0.8.0 wants a newer Go than the machine's go1.26
+ACTIONLINT_VERSION=v1.7.12
+# Provider plugin versions the program asks for (package.json pins).
+PULUMI_KUBERNETES_VERSION=4.34.2
+PULUMI_RANDOM_VERSION=4.21.2
+# The module proxy here refuses github.com/pulumi/pulumi-kubernetes/provider/v4 at every release tag
+# tried (v4.34.2, v4.34.1, v4.18.0: "403 This module version is not available"); it serves this
+# pseudo-version (a main-branch commit of 2026-01-15, required by crd2pulumi v1.6.1), which is built
+# and installed as the plugin version the SDK asks for.
+KUBERNETES_PROVIDER_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199
