@@ -16,3 +16,4 @@ export const serviceAddresses = platform.serviceAddresses;
 export const images = platform.images;
 export const grafana = { adminUser: config.grafana.adminUser, adminPassword: pulumi.secret(platform.grafanaAdminPassword), ...platform.monitoring.endpoints.grafana };
 export const prometheus = platform.monitoring.endpoints.prometheus;
+export const health = platform.health;

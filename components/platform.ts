@@ -11,11 +11,14 @@ import { Datastore, EnvVar, fromSecret } from "./datastores/datastore";
 import { Kafka } from "./datastores/kafka";
 import { Postgres } from "./datastores/postgres";
 import { Redis } from "./datastores/redis";
+import { PostDeployGate } from "./health/post-deploy-gate";
+import { healthTargets } from "./health/targets";
 import { PublicEntry } from "./ingress/public-entry";
 import { Monitoring } from "./monitoring";
 import { Flow, NetworkPolicies, Traffic } from "./network/traffic";
 import { GeneratedSecrets } from "./secrets/generated-secrets";
 import { GrpcService } from "./services/grpc-service";
+import type { InClusterTarget } from "../health";
 
 export interface PlatformArgs {
   config: PlatformConfig;
@@ -30,8 +33,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly secrets: GeneratedSecrets;
   public readonly datastores: Record<DatastoreName, Datastore>;
   public readonly monitoring: Monitoring;
-  /** Every workload and Kubernetes-level resource the health gate must wait for. */
-  public readonly workloads: pulumi.Resource[];
+  /** What `verify` checks: the namespace and the targets, credentials included (secret). */
+  public readonly health: pulumi.Output<{ namespace: string; targets: InClusterTarget[] }>;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:index:Platform", name, {}, opts);
@@ -92,7 +95,21 @@ export class Platform extends pulumi.ComponentResource {
     this.serviceAddresses = Object.fromEntries(Object.entries(c.services).map(([n, s]) => [n, `${n}:${s.port}`]));
     this.images = Object.fromEntries(services.map(([n, s]) => [n, s.image]));
     this.grafanaAdminPassword = creds.grafana.value;
-    this.workloads = [redis, clickhouse, kafka, postgres, this.monitoring, ...services.map(([, s]) => s)];
+    const targets = healthTargets(c, creds, this.monitoring.endpoints);
+    this.health = pulumi.secret(pulumi.all([namespace, targets]).apply(([ns, ts]) => ({ namespace: ns, targets: ts })));
+    if (c.health.enabled) {
+      new PostDeployGate(
+        "platform-health",
+        {
+          namespace,
+          config: c,
+          targets,
+          checks: [...Object.keys(c.services).map((n) => `grpc:${n}`), "redis", "clickhouse", "kafka", "postgres", "prometheus", "grafana"],
+          dependsOn: [redis, clickhouse, kafka, postgres, this.monitoring, entry, ...services.map(([, s]) => s)],
+        },
+        child,
+      );
+    }
     this.registerOutputs({ namespace, gatewayUrl: this.gatewayUrl, serviceAddresses: this.serviceAddresses });
   }
 }

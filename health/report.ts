@@ -10,7 +10,7 @@ export function formatTable(report: HealthReport): string {
   }
   const failed = report.results.filter((r) => r.status === "fail").length;
   const summary = report.ok
-    ? `all ${report.results.length} checks passed in ${report.durationMs} ms`
+    ? `${report.results.length === 1 ? "the check" : `all ${report.results.length} checks`} passed in ${report.durationMs} ms`
     : `${failed} of ${report.results.length} checks failed (${report.durationMs} ms)`;
   return `${table.toString()}\n${summary}`;
 }

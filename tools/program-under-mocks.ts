@@ -11,6 +11,10 @@ export interface Registered {
   name: string;
   inputs: Record<string, any>;
   custom: boolean;
+  /** Names of the resource hooks bound to the resource, by binding (beforeCreate, afterUpdate, ...). */
+  hooks: Record<string, string[]>;
+  /** URNs of the resources this one waits for (its dependsOn, components expanded to their children). */
+  dependsOn: string[];
 }
 
 export interface ProgramRun {
@@ -69,6 +73,28 @@ function mockState(type: string, name: string, inputs: Record<string, any>, gene
   }
 }
 
+const HOOK_BINDINGS = ["BeforeCreate", "AfterCreate", "BeforeUpdate", "AfterUpdate", "BeforeDelete", "AfterDelete"];
+
+/**
+ * Pulumi's mock monitor cannot register resource hooks (3.248 has no registerResourceHook on it), so
+ * a program that binds hooks would fail under mocks. Accept the registrations and keep, per
+ * resource, which hooks the program bound and what it depends on, which the mocks' newResource does
+ * not see, so tests can assert both; hooks never run here.
+ */
+function recordRequests(monitor: any, bindings: Map<string, Record<string, string[]>>, dependencies: Map<string, string[]>): void {
+  monitor.registerResourceHook = (_req: unknown, callback: (err: null, res: object) => void) => callback(null, {});
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: unknown) => {
+    dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+    const binding = req.getHooks?.();
+    if (binding) {
+      const lists = HOOK_BINDINGS.map((b) => [b[0].toLowerCase() + b.slice(1), binding[`get${b}List`]() as string[]] as const);
+      bindings.set(`${req.getType()}::${req.getName()}`, Object.fromEntries(lists.filter(([, names]) => names.length > 0)));
+    }
+    return registerResource(req, callback);
+  };
+}
+
 export interface RunOptions {
   /** Edits the decoded config (add, change or delete keys) before the program sees it. */
   override?: (config: Record<string, any>) => void;
@@ -89,6 +115,8 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
   let exported: Record<string, unknown> = {};
   let pulumi: typeof import("@pulumi/pulumi") = undefined as never;
   let programError: unknown;
+  const hookBindings = new Map<string, Record<string, string[]>>();
+  const dependencies = new Map<string, string[]>();
 
   isolate(() => {
     pulumi = require("@pulumi/pulumi");
@@ -96,7 +124,7 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
       {
         newResource: (args) => {
           const inputs = unwrapSecrets(args.inputs);
-          resources.push({ type: args.type, name: args.name, inputs, custom: args.custom ?? true });
+          resources.push({ type: args.type, name: args.name, inputs, custom: args.custom ?? true, hooks: hookBindings.get(`${args.type}::${args.name}`) ?? {}, dependsOn: dependencies.get(`${args.type}::${args.name}`) ?? [] });
           return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs, generated) };
         },
         call: (args) => args.inputs,
@@ -105,6 +133,7 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
       stack,
       false,
     );
+    recordRequests(pulumi.runtime.getMonitor(), hookBindings, dependencies);
     pulumi.runtime.setAllConfig(
       Object.fromEntries(Object.entries(config).map(([k, v]) => [`platform:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
     );

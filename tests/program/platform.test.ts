@@ -243,3 +243,54 @@ describe("images", () => {
     expect(run.outputs.images.value).toMatchObject({ "learning-api": deployed });
   });
 });
+
+describe("post-deploy health gate", () => {
+  const CM = "kubernetes:core/v1:ConfigMap";
+
+  test("a gate ConfigMap lists every check and fingerprints the configuration without credentials", async () => {
+    const gate = named(prod(), CM, "platform-health").inputs.data;
+    expect(gate.checks.split("\n")).toEqual(["grpc:gateway", "grpc:refinement-api", "grpc:learning-api", "grpc:storage-service", "redis", "clickhouse", "kafka", "postgres", "prometheus", "grafana"]);
+    const changed = await runProgram("prod", (c) => (c.app.maxSpeedKmh = 120));
+    expect(named(changed, CM, "platform-health").inputs.data["config-sha256"]).not.toBe(gate["config-sha256"]);
+    const rotated = await runProgram("prod", (c) => (c.redisPassword = "Another-Strong-Value-77"));
+    expect(named(rotated, CM, "platform-health").inputs.data["config-sha256"]).toBe(gate["config-sha256"]);
+  });
+
+  test("the checks are bound to the gate as before-create and before-update hooks, after every workload", () => {
+    const run = prod();
+    const gate = run.resources.find((r) => r.type === CM && r.inputs.metadata?.name === "platform-health")!;
+    expect(gate.hooks).toEqual({ beforeCreate: ["platform-health-checks"], beforeUpdate: ["platform-health-checks"] });
+    // No other resource carries a hook: the gate is the single place the checks run.
+    expect(run.resources.filter((r) => Object.keys(r.hooks).length > 0)).toEqual([gate]);
+    const workloads = run.resources.filter((r) => ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"].includes(r.type));
+    expect(workloads.length).toBeGreaterThanOrEqual(10);
+    const notAwaited = workloads.filter((w) => !gate.dependsOn.some((urn) => urn.endsWith(`${w.type}::${w.name}`))).map((w) => w.name);
+    expect(notAwaited).toEqual([]);
+  });
+
+  test("a stack can turn it off", async () => {
+    const run = await runProgram("dev", (c) => (c.health = { enabled: false }));
+    expect(ofType(run, CM).map((r) => r.inputs.metadata.name)).not.toContain("platform-health");
+  });
+
+  test("the health output names every target in the namespace and is secret", () => {
+    const out = prod().outputs.health;
+    expect(out.secret).toBe(true);
+    const { namespace, targets } = out.value as { namespace: string; targets: Array<{ kind: string; name: string; serviceName: string; servicePort: number }> };
+    expect(namespace).toBe("platform");
+    expect(targets.map((t) => `${t.kind}:${t.serviceName}:${t.servicePort}`)).toEqual([
+      "grpc:gateway:50050",
+      "grpc:refinement-api:50051",
+      "grpc:learning-api:50052",
+      "grpc:storage-service:50053",
+      "redis:redis:6379",
+      "clickhouse:clickhouse:8123",
+      "kafka:kafka:9092",
+      "postgres:postgres:5432",
+      "prometheus:prometheus:9090",
+      "grafana:grafana:3000",
+    ]);
+    expect(targets.find((t) => t.kind === "clickhouse")).toMatchObject({ database: "telemetry", tables: ["raw_positions", "refined_tracks"] });
+    expect(targets.find((t) => t.kind === "kafka")).toMatchObject({ brokers: 3, topics: [{ name: "raw-positions", partitions: 6 }, { name: "refined-tracks", partitions: 6 }] });
+  });
+});

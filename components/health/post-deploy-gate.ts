@@ -1,0 +1,64 @@
+/**
+ * The post-deploy health gate. A ConfigMap that depends on every workload carries the hooks: it is
+ * created or updated only after the workloads it depends on are created, updated and ready, and
+ * its content changes whenever the configuration does, so the checks run after every create or
+ * update of the platform and never in preview.
+ *
+ * The checks run in the gate's before-create/before-update hooks rather than in after-hooks:
+ * Pulumi only logs a warning when an after-hook throws, while a throwing before-hook fails the
+ * step, and so fails `pulumi up` with the report as its message.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { PlatformConfig, SECRET_KEYS } from "../../config/schema";
+import { formatTable, InClusterTarget, runChecks, withPortForwards } from "../../health";
+
+export interface PostDeployGateArgs {
+  namespace: pulumi.Input<string>;
+  config: PlatformConfig;
+  targets: pulumi.Output<InClusterTarget[]>;
+  /** Names of the checks, for operators reading the gate ConfigMap. */
+  checks: string[];
+  /** Everything whose health is checked. */
+  dependsOn: pulumi.Resource[];
+}
+
+/** Runs every check through port-forwards and throws the report table when anything fails. */
+export async function checkDeployedPlatform(namespace: string, targets: InClusterTarget[], health: PlatformConfig["health"]): Promise<string> {
+  const report = await withPortForwards({ namespace, targets }, (resolved) =>
+    runChecks(resolved, { timeoutMs: health.timeoutSeconds * 1000, retries: health.retries, backoffMs: 500 }),
+  );
+  const table = formatTable(report);
+  if (!report.ok) throw new Error(`post-deploy health checks failed in namespace ${namespace}:\n${table}`);
+  return table;
+}
+
+export class PostDeployGate extends pulumi.ComponentResource {
+  constructor(name: string, args: PostDeployGateArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:health:PostDeployGate", name, {}, opts);
+    const c = args.config;
+    // Resolved once the deployment reaches the gate; hooks never run in preview, where values are unknown.
+    const ready = new Promise<[string, InClusterTarget[]]>((resolve) => pulumi.all([args.namespace, args.targets]).apply(resolve));
+    const check = new pulumi.ResourceHook(`${name}-checks`, async () => {
+      const [namespace, targets] = await ready;
+      pulumi.log.info(await checkDeployedPlatform(namespace, targets, c.health), this);
+    });
+    // Credentials stay out of the fingerprint: even a hash of one does not belong in a ConfigMap.
+    const settings = Object.fromEntries(Object.entries(c).filter(([k]) => !(SECRET_KEYS as readonly string[]).includes(k)));
+    const fingerprint = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
+    new k8s.core.v1.ConfigMap(
+      name,
+      {
+        metadata: { name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "platform", "app.kubernetes.io/component": "gate" } },
+        data: {
+          // Any configuration change changes the gate, so its update hook runs the checks again.
+          "config-sha256": fingerprint,
+          checks: args.checks.join("\n"),
+        },
+      },
+      { parent: this, dependsOn: args.dependsOn, hooks: { beforeCreate: [check], beforeUpdate: [check] } },
+    );
+    this.registerOutputs({});
+  }
+}
