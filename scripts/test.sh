@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command (`npm test`, and what CI's .ci/run calls): installs whatever is missing (each step
+# idempotent and cached, see scripts/setup.sh), then type check, lint, the jest suite, and the
+# end-to-end runs of the real Pulumi engine against a local cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+printf '\n== type check, lint\n'
+npx tsc --noEmit -p tsconfig.json
+npx eslint .
+printf '\n== jest: program under mocks, config, policies, health checks and monitoring against real servers\n'
+npx jest "$@"
+printf '\n== end to end: pulumi preview/up/destroy of both stacks against the local cluster\n'
+npm run test:e2e
