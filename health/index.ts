@@ -1,6 +1,6 @@
 /**
  * Public API of the health checks, used by the Pulumi program's resource hooks and the `verify`
- * command (cli.ts). See docs/health.md.
+ * command (cli.ts). See the README, "Health checks and verify".
  */
 export { runChecks, DEFAULT_RUN_OPTIONS } from "./runner";
 export type { RunOptions, CheckResult, HealthReport } from "./runner";

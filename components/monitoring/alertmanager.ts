@@ -2,7 +2,7 @@
  * Alertmanager: a StatefulSet (silences and notification state on a small volume; replicas > 1
  * form a gossip cluster), the generated routing configuration in a ConfigMap, and receiver
  * credentials read as files from the receivers Secret. The program creates that Secret when
- * `alertReceiverSecrets` is set; otherwise the operator creates it (see docs/monitoring.md).
+ * `alertReceiverSecrets` is set; otherwise the operator creates it (see the README, "Routing and receivers").
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
