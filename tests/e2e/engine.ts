@@ -1,0 +1,117 @@
+/**
+ * The real Pulumi engine against a local Kubernetes API server, for the end-to-end tests: a cluster
+ * of its own (temporary directory and ports, so a cluster started by `npm run up` is left alone), a
+ * fresh file backend with a passphrase, and scratch projects whose stack files are copies of the
+ * repository's (scripts/engine/local-project.sh).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const REPO = path.resolve(__dirname, "../..");
+const CACHE = process.env.PLATFORM_ENGINE_CACHE ?? path.join(os.homedir(), ".cache", "platform-engine");
+const BIN = path.join(CACHE, "bin");
+
+export interface Engine {
+  env: NodeJS.ProcessEnv;
+  root: string;
+  kubeconfig: string;
+}
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, for messages that pulumi prints on either. */
+  output: string;
+  seconds: number;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Result {
+  const t0 = Date.now();
+  const r = spawnSync(cmd, args, { env, cwd, encoding: "utf8", timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) throw new Error(`${cmd} ${args.join(" ")}: ${r.error.message}`);
+  const stdout = r.stdout ?? "";
+  const stderr = r.stderr ?? "";
+  return { code: r.status ?? 1, stdout, stderr, output: `${stdout}\n${stderr}`, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Throws with the command's output when it fails, so a failing step shows why. */
+export function ok(r: Result, what: string): Result {
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${r.output.slice(-8000)}`);
+  return r;
+}
+
+export function missingBinaries(): string[] {
+  const needed = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-random", "kube-apiserver", "etcd", "kwok", "kubectl"];
+  return needed.filter((b) => !fs.existsSync(path.join(BIN, b)));
+}
+
+export function startEngine(name: string): Engine {
+  const missing = missingBinaries();
+  if (missing.length > 0) throw new Error(`missing ${missing.join(", ")} in ${BIN}: run bash scripts/engine/install.sh`);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `platform-e2e-${name}-`));
+  const offset = Number(process.env.PLATFORM_E2E_PORT_OFFSET ?? 1000) + (name.length % 7) * 10;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${BIN}:${process.env.PATH}`,
+    PLATFORM_ENGINE_CACHE: CACHE,
+    PULUMI_HOME: path.join(CACHE, "pulumi-home"),
+    PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: "e2e-local-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    PLATFORM_CLUSTER_DIR: path.join(root, "cluster"),
+    PLATFORM_API_PORT: String(26443 + offset),
+    PLATFORM_ETCD_PORT: String(23790 + offset),
+  };
+  delete env.KUBECONFIG;
+  fs.mkdirSync(path.join(root, "state"), { recursive: true });
+  ok(run("bash", [path.join(REPO, "scripts/engine/cluster.sh"), "start"], env, REPO, 180_000), "cluster start");
+  const kubeconfig = path.join(root, "cluster", "kubeconfig");
+  return { env: { ...env, KUBECONFIG: kubeconfig }, root, kubeconfig };
+}
+
+export function stopEngine(e: Engine | undefined): void {
+  if (!e) return;
+  run("bash", [path.join(REPO, "scripts/engine/cluster.sh"), "stop"], e.env, REPO, 60_000);
+  fs.rmSync(e.root, { recursive: true, force: true });
+}
+
+/** A scratch project for `stack` with config overrides (dotted paths under platform:, YAML values). */
+export function project(e: Engine, stack: string, sets: string[] = [], dirName = stack): string {
+  const dir = path.join(e.root, "projects", dirName);
+  const script = `source "${REPO}/scripts/engine/local-project.sh" && local_project "$@"`;
+  ok(run("bash", ["-c", script, "local-project", dir, stack, ...sets], e.env, REPO, 60_000), "local project");
+  ok(pulumi(e, dir, ["stack", "select", "--create", stack]), `stack init ${stack}`);
+  return dir;
+}
+
+export function pulumi(e: Engine, dir: string, args: string[], timeoutMs = 900_000): Result {
+  return run("pulumi", [...args, "--non-interactive"], e.env, dir, timeoutMs);
+}
+
+export function kubectl(e: Engine, args: string[]): Result {
+  return run("kubectl", args, e.env, REPO, 120_000);
+}
+
+export function kubectlJson(e: Engine, args: string[]): any {
+  return JSON.parse(ok(kubectl(e, [...args, "-o", "json"]), `kubectl ${args.join(" ")}`).stdout);
+}
+
+export async function eventually<T>(what: string, fn: () => T | undefined, timeoutMs = 120_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
