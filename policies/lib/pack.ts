@@ -23,10 +23,6 @@ function configSchema(rule: Rule): PolicyConfigSchema {
   return { properties: Object.fromEntries(Object.entries(rule.schema).map(([k, v]) => [k, v as any])) };
 }
 
-function description(rule: Rule): string {
-  return `${rule.description} Fix: ${rule.fix}`;
-}
-
 export interface PackState {
   allowAnnotations: boolean;
   /** urn|rule|container -> message, so repeated analysis does not repeat a note. */
@@ -50,7 +46,7 @@ function report(state: PackState, rule: Rule, findings: ReturnType<Rule["check"]
 }
 
 export function toPolicy(rule: Rule, env: Environment, state: PackState): Policy {
-  const base = { name: rule.name, description: description(rule), enforcementLevel: rule.levels[env], configSchema: configSchema(rule) };
+  const base = { name: rule.name, description: rule.description, enforcementLevel: rule.levels[env], configSchema: configSchema(rule) };
   const params = (own: object) => ({ ...rule.defaults(env), ...own });
   if (rule.scope === "resource") {
     return {
