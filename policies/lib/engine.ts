@@ -85,12 +85,23 @@ export function formatMessage(rule: Rule, f: Finding): string {
   return `${where}: ${f.problem}. Fix: ${f.fix ?? rule.fix}. Checklist: ${rule.sources.map(sourceText).join("; ")}.`;
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Parameters after the configuration: a value replaces the default, an object is merged key by key. */
+export function mergeParams<P>(defaults: P, overrides: Record<string, unknown>): P {
+  const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(overrides)) {
+    if (k === "enforcementLevel") continue;
+    out[k] = isPlainObject(out[k]) && isPlainObject(v) ? { ...out[k], ...v } : v;
+  }
+  return out as P;
+}
+
 /** The rule's level and parameters for an environment, after the pack configuration. */
 export function resolve<P>(rule: Rule, env: Environment, config: PackConfig = {}): { level: Level; params: P } {
   const c = config[rule.name];
   const level = typeof c === "string" ? c : (c?.enforcementLevel ?? rule.levels[env]);
-  const overrides = typeof c === "object" && c !== null ? Object.fromEntries(Object.entries(c).filter(([k]) => k !== "enforcementLevel")) : {};
-  return { level, params: { ...rule.defaults(env), ...overrides } as P };
+  return { level, params: mergeParams<P>(rule.defaults(env), typeof c === "object" && c !== null ? c : {}) };
 }
 
 export function allowAnnotations(config: PackConfig = {}): boolean {

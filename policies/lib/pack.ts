@@ -9,7 +9,7 @@
  * served last, when the stack is analysed.
  */
 import type { PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { applyExemptions, Environment, EXEMPTION_RULE, EXEMPTIONS_REPORT, Rule } from "./engine";
+import { applyExemptions, Environment, EXEMPTION_RULE, EXEMPTIONS_REPORT, mergeParams, Rule } from "./engine";
 import { InputResource, toK8s, toK8sAll } from "./k8s";
 
 type Policy = ResourceValidationPolicy | StackValidationPolicy;
@@ -47,7 +47,7 @@ function report(state: PackState, rule: Rule, findings: ReturnType<Rule["check"]
 
 export function toPolicy(rule: Rule, env: Environment, state: PackState): Policy {
   const base = { name: rule.name, description: rule.description, enforcementLevel: rule.levels[env], configSchema: configSchema(rule) };
-  const params = (own: object) => ({ ...rule.defaults(env), ...own });
+  const params = (own: Record<string, unknown>) => mergeParams(rule.defaults(env), own);
   if (rule.scope === "resource") {
     return {
       ...base,

@@ -103,3 +103,10 @@ describe("unknown values during preview", () => {
     expect(evaluate([w], only("image-pinned"), { environment: "prod" }).violations).toEqual([]);
   });
 });
+
+test("an object parameter from the config is merged key by key with the default", () => {
+  const { params } = resolve<any>(ruleByName("datastore-access"), "prod", { "datastore-access": { datastores: { postgres: { ports: [5432], clients: ["postgres-backup", "billing-api"] } } } });
+  expect(Object.keys(params.datastores).sort()).toEqual(["clickhouse", "kafka", "postgres", "redis"]);
+  expect(params.datastores.postgres.clients).toEqual(["postgres-backup", "billing-api"]);
+  expect(resolve<any>(ruleByName("log-level"), "prod", { "log-level": { allowed: ["WARN"] } }).params.allowed).toEqual(["WARN"]);
+});
