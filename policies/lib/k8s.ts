@@ -162,5 +162,5 @@ export function plainEnv(c: any): Array<{ name: string; value: string }> {
 
 /** Display name used in every message: `Kind "namespace/name"`. */
 export function describe(r: K8sResource): string {
-  return `${r.kind} "${r.namespace ? `${r.namespace}/` : ""}${r.name}"`;
+  return `${r.kind} "${r.namespace && !isUnknown(r.namespace) ? `${r.namespace}/` : ""}${r.name}"`;
 }

@@ -2,11 +2,13 @@
 import type { Finding, ResourceRule, StackRule } from "../lib/engine";
 import { isUnknown, K8sResource, matchesSelector, podLabels, podTemplate, replicas } from "../lib/k8s";
 
-/** The HPA that scales a workload, if any. */
-export function hpaFor(w: K8sResource, resources: K8sResource[]): K8sResource | undefined {
-  return resources.find(
-    (h) => h.kind === "HorizontalPodAutoscaler" && h.namespace === w.namespace && h.props.spec?.scaleTargetRef?.kind === w.kind && h.props.spec?.scaleTargetRef?.name === w.name,
-  );
+/**
+ * The HPA that scales a workload; "unknown" when an HPA's target name is not known yet (a preview
+ * before the workload exists), so the rule cannot tell and says nothing.
+ */
+export function hpaFor(w: K8sResource, resources: K8sResource[]): K8sResource | "unknown" | undefined {
+  const hpas = resources.filter((h) => h.kind === "HorizontalPodAutoscaler" && h.namespace === w.namespace && h.props.spec?.scaleTargetRef?.kind === w.kind);
+  return hpas.find((h) => h.props.spec?.scaleTargetRef?.name === w.name) ?? (hpas.some((h) => isUnknown(h.props.spec?.scaleTargetRef?.name)) ? "unknown" : undefined);
 }
 
 export const workloadAutoscaling: StackRule<{ minReplicas: number }> = {
@@ -28,6 +30,7 @@ export const workloadAutoscaling: StackRule<{ minReplicas: number }> = {
       .filter((d) => d.kind === "Deployment")
       .flatMap((d): Finding[] => {
         const hpa = hpaFor(d, resources);
+        if (hpa === "unknown") return [];
         if (!hpa) return [{ target: d, problem: "no HorizontalPodAutoscaler targets it" }];
         const min = hpa.props.spec?.minReplicas ?? 1;
         const max = hpa.props.spec?.maxReplicas;
@@ -62,12 +65,14 @@ export const workloadDisruptionBudget: StackRule<Record<string, never>> = {
   schema: {},
   check(resources) {
     return resources
-      .filter((w) => (w.kind === "Deployment" || w.kind === "StatefulSet") && (replicas(w) > 1 || hpaFor(w, resources)))
+      // An HPA whose target is not known yet does not make a workload count as autoscaled.
+      .filter((w) => (w.kind === "Deployment" || w.kind === "StatefulSet") && (replicas(w) > 1 || typeof hpaFor(w, resources) === "object"))
       .flatMap((w): Finding[] => {
         const labels = podLabels(w);
         const pdbs = resources.filter((p) => p.kind === "PodDisruptionBudget" && p.namespace === w.namespace && p.props.spec?.selector && matchesSelector(p.props.spec.selector, labels));
         if (pdbs.length === 0) return [{ target: w, problem: "no PodDisruptionBudget selects its pods" }];
-        const pods = Math.max(replicas(w), hpaFor(w, resources)?.props.spec?.minReplicas ?? 1);
+        const hpa = hpaFor(w, resources);
+        const pods = Math.max(replicas(w), (typeof hpa === "object" ? hpa.props.spec?.minReplicas : undefined) ?? 1);
         return pdbs.some((p) => allowsDisruption(p, pods)) ? [] : [{ target: w, problem: `PodDisruptionBudget "${pdbs[0].name}" allows no eviction with ${pods} pod(s), so node drains block` }];
       });
   },

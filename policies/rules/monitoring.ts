@@ -1,7 +1,7 @@
 /** Monitoring: labelled namespaces and workloads, scraped services, and the alert rules present. */
 import { parse } from "yaml";
 import type { Finding, ResourceRule, StackRule } from "../lib/engine";
-import { containers, K8sResource, podLabels, podTemplate } from "../lib/k8s";
+import { containers, isUnknown, K8sResource, podLabels, podTemplate } from "../lib/k8s";
 
 export const monitoringLabels: ResourceRule<{ namespaceLabels: Record<string, string>; podLabels: string[]; scrapedComponents: string[] }> = {
   scope: "resource",
@@ -95,7 +95,9 @@ export const alertRules: StackRule<{ prometheus: string; requiredAlerts: string[
     const mounted = new Set<string>(
       (podTemplate(prom)?.spec?.volumes ?? []).flatMap((v: any) => [v?.configMap?.name, ...(v?.projected?.sources ?? []).map((s: any) => s?.configMap?.name)]).filter(Boolean),
     );
-    const alerts = new Set(resources.filter((r) => r.kind === "ConfigMap" && r.namespace === prom.namespace && mounted.has(r.name)).flatMap(alertNames));
+    // A mounted name not known yet (preview of a create): any ConfigMap of the namespace may be it.
+    const anyName = [...mounted].some(isUnknown);
+    const alerts = new Set(resources.filter((r) => r.kind === "ConfigMap" && r.namespace === prom.namespace && (anyName || mounted.has(r.name))).flatMap(alertNames));
     if (alerts.size === 0) return [{ target: prom, problem: "mounts no ConfigMap with alert rules" }];
     const missing = params.requiredAlerts.filter((a) => !alerts.has(a));
     return missing.length ? [{ target: prom, problem: `alert rules lack ${missing.join(", ")}` }] : [];

@@ -1,6 +1,6 @@
 /** Pods get an API token only when they need one, and never run as the `default` ServiceAccount. */
 import type { Finding, StackRule } from "../lib/engine";
-import { K8sResource, LONG_RUNNING, podTemplate, WORKLOAD_KINDS } from "../lib/k8s";
+import { isUnknown, K8sResource, LONG_RUNNING, podTemplate, WORKLOAD_KINDS } from "../lib/k8s";
 
 function bound(sa: string, ns: string | undefined, resources: K8sResource[]): boolean {
   return resources.some(
@@ -26,6 +26,8 @@ export const serviceAccountToken: StackRule<Record<string, never>> = {
       .flatMap((w): Finding[] => {
         const spec = podTemplate(w)?.spec ?? {};
         const saName: string = spec.serviceAccountName ?? "default";
+        // A ServiceAccount name that is not known yet (preview of a create) cannot be judged.
+        if (isUnknown(saName)) return [];
         const sa = resources.find((s) => s.kind === "ServiceAccount" && s.name === saName && s.namespace === w.namespace);
         const out: Finding[] = [];
         if (saName === "default" && LONG_RUNNING.concat(["Job", "CronJob"]).includes(w.kind)) out.push({ target: w, problem: "runs as the namespace's default ServiceAccount" });
