@@ -4,12 +4,20 @@
  */
 import { PolicyPack } from "@pulumi/policy";
 import { detectEnvironment } from "./lib/environment";
-import { toPolicies } from "./lib/pack";
+import { newState, onConfigureStack, packArgs, setEnvironment } from "./lib/pack";
 import { RULES } from "./rules";
 
-const { environment, from } = detectEnvironment();
+// PolicyPack reads the pack's version from package.json in the working directory, and not every
+// language host starts the pack in its own directory.
+process.chdir(__dirname);
 
-new PolicyPack("platform-policies", {
-  description: `Production checklists (seeds 000-004) as rules on the platform's Kubernetes resources; enforcement levels for ${environment} (${from}).`,
-  policies: toPolicies(RULES, environment),
+const state = newState(detectEnvironment());
+const args = packArgs(RULES, state);
+
+onConfigureStack((stack, config) => {
+  const detected = detectEnvironment({ PULUMI_CONFIG: JSON.stringify(config), PULUMI_NODEJS_STACK: stack });
+  // Only a positive answer replaces what the process environment said.
+  if (!detected.from.startsWith("default")) setEnvironment(args, RULES, state, detected);
 });
+
+new PolicyPack("platform-policies", args);

@@ -1,15 +1,19 @@
 /**
  * The CrossGuard side of the rules: turns each rule into a Pulumi policy whose default enforcement
- * level is the rule's level for the detected environment, whose config schema holds the rule's
- * parameters, and whose validation resolves exemptions like `evaluate` does.
+ * level is the rule's level for the environment, whose config schema holds the rule's parameters,
+ * and whose validation resolves exemptions like `evaluate` does.
  *
- * Exemption state spans policies: `exemption-annotations` is served first and records the pack
- * setting allowAnnotations for the rules after it (the SDK runs a resource's policies in order);
- * exemptions found by any rule are collected and reported by the advisory `policy-exemptions`,
- * served last, when the stack is analysed.
+ * State shared by the policies of one pack process:
+ * - the environment, decided at start (lib/environment.ts) and again when the engine sends the
+ *   stack's configuration (ConfigureStack, which comes before GetAnalyzerInfo);
+ * - the pack setting allowAnnotations: `exemption-annotations` is served first and records it for
+ *   the rules after it (the SDK runs a resource's policies in order);
+ * - the exemptions found by any rule, reported by the advisory `policy-exemptions`, served last,
+ *   when the stack is analysed.
  */
-import type { PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyConfigSchema, PolicyPackArgs, PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { applyExemptions, Environment, EXEMPTION_RULE, EXEMPTIONS_REPORT, mergeParams, Rule } from "./engine";
+import { Detected, detectEnvironment } from "./environment";
 import { InputResource, toK8s, toK8sAll } from "./k8s";
 
 type Policy = ResourceValidationPolicy | StackValidationPolicy;
@@ -24,13 +28,14 @@ function configSchema(rule: Rule): PolicyConfigSchema {
 }
 
 export interface PackState {
+  detected: Detected;
   allowAnnotations: boolean;
   /** urn|rule|container -> message, so repeated analysis does not repeat a note. */
   exemptions: Map<string, { urn?: string; message: string }>;
 }
 
-export function newState(): PackState {
-  return { allowAnnotations: true, exemptions: new Map() };
+export function newState(detected: Detected = detectEnvironment()): PackState {
+  return { detected, allowAnnotations: true, exemptions: new Map() };
 }
 
 function record(state: PackState, exemptions: ReturnType<typeof applyExemptions>["exemptions"]): void {
@@ -45,9 +50,10 @@ function report(state: PackState, rule: Rule, findings: ReturnType<Rule["check"]
   for (const v of split.violations) reportViolation(v.message, v.finding.target.urn);
 }
 
-export function toPolicy(rule: Rule, env: Environment, state: PackState): Policy {
-  const base = { name: rule.name, description: rule.description, enforcementLevel: rule.levels[env], configSchema: configSchema(rule) };
-  const params = (own: Record<string, unknown>) => mergeParams(rule.defaults(env), own);
+export function toPolicy(rule: Rule, state: PackState): Policy {
+  const env = (): Environment => state.detected.environment;
+  const base = { name: rule.name, description: rule.description, enforcementLevel: rule.levels[env()], configSchema: configSchema(rule) };
+  const params = (own: Record<string, unknown>) => mergeParams(rule.defaults(env()), own);
   if (rule.scope === "resource") {
     return {
       ...base,
@@ -56,7 +62,7 @@ export function toPolicy(rule: Rule, env: Environment, state: PackState): Policy
         if (rule.name === EXEMPTION_RULE) state.allowAnnotations = config.allowAnnotations !== false;
         const r = toK8s({ type: args.type, name: args.name, urn: args.urn, props: rawProps(args.props) });
         if (!r) return;
-        report(state, rule, rule.check(r, { env, params: params(config) }), reportViolation);
+        report(state, rule, rule.check(r, { env: env(), params: params(config) }), reportViolation);
       },
     };
   }
@@ -64,7 +70,7 @@ export function toPolicy(rule: Rule, env: Environment, state: PackState): Policy
     ...base,
     validateStack: (args, reportViolation) => {
       const resources = toK8sAll(args.resources.map((p: PolicyResource): InputResource => ({ type: p.type, name: p.name, urn: p.urn, props: rawProps(p.props) })));
-      report(state, rule, rule.check(resources, { env, params: params(args.getConfig<Record<string, unknown>>()) }), reportViolation);
+      report(state, rule, rule.check(resources, { env: env(), params: params(args.getConfig<Record<string, unknown>>()) }), reportViolation);
     },
   };
 }
@@ -81,6 +87,51 @@ export function exemptionsReport(state: PackState): StackValidationPolicy {
   };
 }
 
-export function toPolicies(rules: Rule[], env: Environment, state: PackState = newState()): Policy[] {
-  return [...rules.map((r) => toPolicy(r, env, state)), exemptionsReport(state)];
+function packDescription(d: Detected): string {
+  return `Production checklists (seeds 000-004) as rules on the platform's Kubernetes resources; enforcement levels for ${d.environment} (${d.from}).`;
+}
+
+/** The PolicyPack arguments for the rules, with the state they share. */
+export function packArgs(rules: Rule[], state: PackState = newState()): PolicyPackArgs {
+  return { description: packDescription(state.detected), policies: [...rules.map((r) => toPolicy(r, state)), exemptionsReport(state)] };
+}
+
+/**
+ * Applies an environment decided later (from ConfigureStack): the SDK reads each policy's level and
+ * the pack description when the engine asks for them (GetAnalyzerInfo), which it does afterwards.
+ */
+export function setEnvironment(args: PolicyPackArgs, rules: Rule[], state: PackState, detected: Detected): void {
+  state.detected = detected;
+  args.description = packDescription(detected);
+  for (const p of args.policies) {
+    const rule = rules.find((r) => r.name === p.name);
+    if (rule) p.enforcementLevel = rule.levels[detected.environment];
+  }
+}
+
+/**
+ * Calls `listener` with the stack name and configuration the engine sends in ConfigureStack.
+ * @pulumi/policy 1.21 answers that call but reads only the stack tags from it; a language host that
+ * does not pass the configuration to the pack's environment (PULUMI_CONFIG) leaves this as the only
+ * way for the pack to learn its stack. Wraps the handler when the SDK registers its gRPC service.
+ */
+export function onConfigureStack(listener: (stack: string, config: Record<string, string>) => void): void {
+  const grpc = require("@grpc/grpc-js");
+  const addService = grpc.Server.prototype.addService;
+  grpc.Server.prototype.addService = function (service: unknown, impl: Record<string, any>) {
+    const inner = impl?.configureStack;
+    if (typeof inner !== "function") return addService.call(this, service, impl);
+    const configureStack = (call: any, callback: unknown) => {
+      try {
+        const req = call.request;
+        const config: Record<string, string> = {};
+        req.getConfigMap().forEach((v: string, k: string) => (config[k] = v));
+        listener(req.getStack(), config);
+      } catch {
+        // An older engine without these fields: keep the environment decided at start.
+      }
+      return inner(call, callback);
+    };
+    return addService.call(this, service, { ...impl, configureStack });
+  };
 }

@@ -6,6 +6,8 @@
  * fast evaluator's findings, with the same messages and levels.
  */
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { evaluate, Level } from "../../policies/lib/engine";
 import type { InputResource } from "../../policies/lib/k8s";
@@ -27,10 +29,20 @@ interface Pack {
   stderr: string[];
 }
 
-async function startPack(stack: "dev" | "prod"): Promise<Pack> {
-  const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
-  const env = { ...process.env, PULUMI_CONFIG: JSON.stringify({ "platform:environment": stack }), PULUMI_NODEJS_STACK: stack };
-  const proc = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: path.join(ROOT, "policies"), env, stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * `upstream`: as the upstream Node.js language host starts a pack (run-policy-pack, working directory
+ * policies/, stack and config in the environment). `bare`: as a host that only runs the plugin
+ * (run-plugin from another working directory, no stack or config in the environment), so the pack
+ * learns its stack from the engine's ConfigureStack call.
+ */
+async function startPack(stack: "dev" | "prod", mode: "upstream" | "bare" = "upstream"): Promise<Pack> {
+  const upstream = mode === "upstream";
+  const runner = require.resolve(`@pulumi/pulumi/cmd/${upstream ? "run-policy-pack" : "run-plugin"}/index.js`);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ["PULUMI_CONFIG", "PULUMI_NODEJS_STACK", "PULUMI_STACK"]) delete env[k];
+  if (upstream) Object.assign(env, { PULUMI_CONFIG: JSON.stringify({ "platform:environment": stack }), PULUMI_NODEJS_STACK: stack });
+  const argv = upstream ? [runner, "127.0.0.1:0", "."] : [runner, path.join(ROOT, "policies"), "127.0.0.1:0"];
+  const proc = spawn(process.execPath, argv, { cwd: upstream ? path.join(ROOT, "policies") : fs.mkdtempSync(path.join(os.tmpdir(), "pack-cwd-")), env, stdio: ["ignore", "pipe", "pipe"] });
   const stderr: string[] = [];
   proc.stderr!.on("data", (d) => stderr.push(String(d)));
   const port = await new Promise<string>((resolve, reject) => {
@@ -164,3 +176,31 @@ describe.each(["prod", "dev"] as const)("the served pack for %s", (stack) => {
     expect(served.filter((d) => d.level === "mandatory")).toEqual([]);
   });
 });
+
+describe("under a language host that passes no stack configuration to the pack", () => {
+  let packs: Pack[] = [];
+  afterAll(() => {
+    for (const p of packs) {
+      p.client.close();
+      p.proc.kill();
+    }
+  });
+  const levels = async (pack: Pack) => {
+    const info = await call<any>(pack.client, "getAnalyzerInfo", new (require("google-protobuf/google/protobuf/empty_pb").Empty)());
+    return { description: info.getDescription() as string, levels: new Set(info.getPoliciesList().filter((p: any) => p.getName().startsWith("container-")).map((p: any) => LEVEL_NAMES[p.getEnforcementlevel()])) };
+  };
+
+  test("the engine's ConfigureStack call sets the environment before the engine asks for the levels", async () => {
+    const [dev, unconfigured] = await Promise.all([startPack("dev", "bare"), startPack("prod", "bare")]);
+    packs = [dev, unconfigured];
+    const req = new pb.AnalyzerStackConfigureRequest();
+    req.setStack("dev");
+    req.setProject("platform");
+    req.getConfigMap().set("platform:environment", "dev");
+    await call(dev.client, "configureStack", req);
+    expect(await levels(dev)).toEqual({ description: expect.stringContaining("enforcement levels for dev (stack config platform:environment)"), levels: new Set(["advisory"]) });
+    // Without any stack information the pack enforces prod levels: stricter, never laxer.
+    expect(await levels(unconfigured)).toEqual({ description: expect.stringContaining("enforcement levels for prod (default"), levels: new Set(["mandatory"]) });
+  });
+});
+
