@@ -54,7 +54,7 @@ export class PlatformBase extends pulumi.ComponentResource {
             "requests.memory": args.quota.memory,
             "limits.memory": args.quota.memory,
             pods: String(args.quota.pods),
-            "services.loadbalancer": "0",
+            "services.loadbalancers": "0",
             "services.nodeports": "0",
           },
         },

@@ -41,7 +41,7 @@ describe("platform base", () => {
     expect(ns.inputs.metadata.name).toBe(nsName);
     expect(ns.inputs.metadata.labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "restricted", monitoring: "enabled", environment: stack });
     const [quota] = ofType(run, K.quota);
-    expect(quota.inputs.spec.hard).toMatchObject({ "services.loadbalancer": "0", "services.nodeports": "0" });
+    expect(quota.inputs.spec.hard).toMatchObject({ "services.loadbalancers": "0", "services.nodeports": "0" });
     expect(quota.inputs.spec.hard["requests.cpu"]).toBeDefined();
     expect(ofType(run, K.limits)[0].inputs.spec.limits[0].type).toBe("Container");
     const deny = named(run, K.netpol, "default-deny");
