@@ -44,8 +44,12 @@ export function ok(r: Result, what: string): Result {
 }
 
 export function missingBinaries(): string[] {
-  const needed = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-random", "kube-apiserver", "etcd", "kwok", "kubectl"];
-  return needed.filter((b) => !fs.existsSync(path.join(BIN, b)));
+  const needed = ["pulumi", "pulumi-language-nodejs", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kwok", "kubectl"];
+  const plugins = fs.existsSync(path.join(CACHE, "pulumi-home", "plugins")) ? fs.readdirSync(path.join(CACHE, "pulumi-home", "plugins")) : [];
+  return [
+    ...needed.filter((b) => !fs.existsSync(path.join(BIN, b))),
+    ...["resource-kubernetes-v", "resource-random-v"].filter((p) => !plugins.some((d) => d.startsWith(p) && !d.endsWith(".lock"))).map((p) => `plugin ${p}*`),
+  ];
 }
 
 export function startEngine(name: string): Engine {

@@ -33,11 +33,18 @@ function runtimeOptions(info: any): Record<string, unknown> {
 
 /** The SDK script to start, resolved from the program's directory as `require` would from there. */
 function sdkScript(programDir: string, script: string): string {
-  return require.resolve(`@pulumi/pulumi/cmd/${script}`, { paths: [programDir, process.cwd()] });
+  try {
+    return require.resolve(`@pulumi/pulumi/cmd/${script}`, { paths: [programDir, process.cwd()] });
+  } catch {
+    // A program without its own node_modules (NODE_PATH): the SDK next to this host.
+    return require.resolve(`@pulumi/pulumi/cmd/${script}`);
+  }
 }
 
 function nodeEnv(base: NodeJS.ProcessEnv, opts: Record<string, unknown>): NodeJS.ProcessEnv {
   const env = { ...base };
+  // This host's own ts-node settings (see its launcher) are not the program's.
+  for (const k of Object.keys(env)) if (k.startsWith("TS_NODE_")) delete env[k];
   if (opts.typescript === undefined || opts.typescript === true || opts.typescript === "true") env.PULUMI_NODEJS_TYPESCRIPT = "true";
   if (typeof opts.tsconfig === "string" && opts.tsconfig !== "") env.PULUMI_NODEJS_TSCONFIG_PATH = opts.tsconfig;
   return env;
