@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     .name("verify")
     .description("Run the platform's health checks against a deployed stack or explicit addresses.")
     .option("-s, --stack <name>", "read targets and credentials from this Pulumi stack's outputs; reach in-cluster services through port-forwards")
-    .option("-t, --targets <file>", "read targets from this YAML or JSON file (format: README, "Targets file")")
+    .option("-t, --targets <file>", "read targets from this YAML or JSON file (format: README, section Targets file)")
     .option("--kubeconfig <file>", "kubeconfig for port-forwards (default: KUBECONFIG or ~/.kube/config)")
     .option("--cwd <dir>", "directory of the Pulumi project, for --stack", process.cwd())
     .option("--timeout <seconds>", "timeout of one attempt of one check", number(0.1, 300), DEFAULT_RUN_OPTIONS.timeoutMs / 1000)
