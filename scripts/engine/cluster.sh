@@ -12,8 +12,10 @@
 # - Services get endpoints: KWOK marks pods Ready with an IP, the endpoint controllers do the rest.
 # - Ingresses get an address: a small loop plays the ingress controller and writes 127.0.0.1 into
 #   the status of every Ingress (and LoadBalancer Service) that has none.
-# No traffic ever goes to a pod or Service IP: the pod range is bookkeeping only, the fake nodes'
-# kubelet address is 127.0.0.1, where nothing listens, so port-forwards fail fast.
+# No traffic ever goes to a pod or Service IP: the pod range is bookkeeping only. The fake nodes'
+# kubelet is KWOK's server on 127.0.0.1:$KWOK_PORT: a pod port-forward through the API fails fast
+# unless a ClusterPortForward object sends that pod port to a real server on loopback (the health
+# end-to-end test does that).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=env.sh
@@ -22,6 +24,7 @@ source "$HERE/env.sh"
 DIR=${PLATFORM_CLUSTER_DIR:-/tmp/platform-cluster}
 ETCD_PORT=${PLATFORM_ETCD_PORT:-23790}
 API_PORT=${PLATFORM_API_PORT:-26443}
+KWOK_PORT=${PLATFORM_KWOK_PORT:-$((API_PORT + 1))}
 NODES=${PLATFORM_CLUSTER_NODES:-3}
 KCFG=$DIR/kubeconfig
 
@@ -173,9 +176,11 @@ start() {
   spawn kube-scheduler kube-scheduler --kubeconfig "$KCFG" \
     --authentication-kubeconfig "$KCFG" --authorization-kubeconfig "$KCFG" \
     --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false
+  k apply -f "$(dirname "$(readlink -f "$(command -v kwok)")")/../crds/clusterportforwards.yaml" >/dev/null
   spawn kwok kwok --kubeconfig "$KCFG" --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --node-ip 127.0.0.1 --cidr 10.244.0.1/16 --node-lease-duration-seconds 40 --server-address ""
+    --node-ip 127.0.0.1 --cidr 10.244.0.1/16 --node-lease-duration-seconds 40 \
+    --server-address "127.0.0.1:$KWOK_PORT" --node-port "$KWOK_PORT" --enable-crds ClusterPortForward
   nodes | k apply -f - >/dev/null
   storage | k apply -f - >/dev/null
   spawn ingress-status bash -c "$(declare -f k ingress_status_loop); KCFG='$KCFG'; ingress_status_loop"

@@ -117,9 +117,19 @@ build_etcd() {
   log "etcd took $(( $(now) - t0 ))s"
 }
 
+# The ClusterPortForward CRD, so port-forwards to a fake pod can be pointed at a loopback server
+# (tests/e2e/health.e2e.ts); kept beside the kwok binary, where cluster.sh finds it.
+kwok_crd() {
+  local dest=$BUILDS/kwok-$KWOK_VERSION/crds
+  [ -f "$dest/clusterportforwards.yaml" ] && return
+  mkdir -p "$dest"
+  cp "$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | jq -r .Dir)/kustomize/crd/bases/kwok.x-k8s.io_clusterportforwards.yaml" \
+    "$dest/clusterportforwards.yaml"
+}
+
 build_kwok() {
   local key=$KWOK_VERSION
-  if built kwok "$key"; then link kwok "$key"; return; fi
+  if built kwok "$key"; then link kwok "$key"; kwok_crd; return; fi
   local t0 tmp gomod
   t0=$(now); tmp=$(mktemp -d)
   wrapper "$tmp/w" "sigs.k8s.io/kwok@$KWOK_VERSION"
@@ -130,6 +140,7 @@ build_kwok() {
   (cd "$tmp/w" && go build -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" \
     -o "$tmp/out/bin/kwok" sigs.k8s.io/kwok/cmd/kwok)
   finish kwok "$key" "$tmp/out"; rm -rf "$tmp"
+  kwok_crd
   log "kwok took $(( $(now) - t0 ))s"
 }
 
