@@ -33,6 +33,9 @@ export async function withPortForwards<T>(opts: PortForwardOptions, fn: (resolve
         const server = createServer((socket) => {
           sockets.add(socket);
           socket.on("close", () => sockets.delete(socket));
+          // The check's client or the pod side may hang up while the tunnel still writes: that ends
+          // this connection, and the check reports what it saw; it must not crash the process.
+          socket.on("error", () => socket.destroy());
           forward
             .portForward(opts.namespace, backend.pod, [backend.port], socket, null, socket)
             .then((ws) => socket.on("close", () => (typeof ws === "function" ? ws() : ws)?.close()))
