@@ -4,7 +4,7 @@
 PULUMI_VERSION=v3.248.0
 K8S_VERSION=v1.34.4          # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
 ETCD_VERSION=v3.6.16         # Debian's etcd-server 3.4 is too old for the 1.34 API server's consistent reads
-KWOK_VERSION=v0.7.0          # v0.8.0 wants a newer Go than the machine's go1.26
+KWOK_VERSION=v0.7.0          # go.mod asks go 1.24; v0.8.0 asks go 1.26.0, the floor of this machine's Go: pinned to the older one
 ACTIONLINT_VERSION=v1.7.12
 # Provider plugin versions the program asks for (package.json pins).
 PULUMI_KUBERNETES_VERSION=4.34.2

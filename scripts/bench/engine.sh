@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Benchmark (not a test) of the real engine on the local cluster, for one stack (prod by default):
+#   bash scripts/bench/engine.sh [stack] [repeats]
+# Prints wall times of: the first `pulumi up` from empty; `pulumi preview` of the deployed stack,
+# without and with the policy pack; a server-side dry-run apply (`kubectl apply --server-side
+# --dry-run=server`) of the same objects, read back from the cluster; and a no-op `pulumi up`.
+# Steady-state figures are the median of `repeats` runs (3 by default). It uses a cluster, backend
+# and scratch project of its own, and removes them at the end. The health gate is off (KWOK).
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+stack=${1:-prod}
+repeats=${2:-3}
+# shellcheck source=../engine/env.sh
+source "$REPO/scripts/engine/env.sh"
+# shellcheck source=../engine/local-project.sh
+source "$REPO/scripts/engine/local-project.sh"
+
+work=$(mktemp -d /tmp/platform-bench-XXXXXX)
+export PLATFORM_CLUSTER_DIR=$work/cluster PLATFORM_API_PORT=28443 PLATFORM_ETCD_PORT=25790
+export PULUMI_BACKEND_URL=file://$work/state PULUMI_CONFIG_PASSPHRASE=bench-local-passphrase
+mkdir -p "$work/state"
+cleanup() {
+  (cd "$work/project" 2>/dev/null && pulumi destroy --stack "$stack" --yes --skip-preview --non-interactive >/dev/null 2>&1) || true
+  bash "$REPO/scripts/engine/cluster.sh" stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+bash "$REPO/scripts/engine/cluster.sh" start >/dev/null
+KUBECONFIG=$PLATFORM_CLUSTER_DIR/kubeconfig
+export KUBECONFIG
+local_project "$work/project" "$stack" health.enabled=false
+cd "$work/project"
+pulumi stack select --create "$stack" >/dev/null
+namespace=$(node -e 'const Y=require(require.resolve("yaml",{paths:[process.argv[1]]}));const c=Y.parse(require("fs").readFileSync(process.argv[2],"utf8")).config;console.log(c["platform:namespace"])' "$REPO" "Pulumi.$stack.yaml")
+
+# timed LOG CMD...: run CMD quietly (output in $work/LOG), print its wall time in seconds; fail loudly.
+timed() {
+  local log=$work/$1; shift
+  local t0 t1
+  t0=$(date +%s.%N)
+  if ! "$@" > "$log" 2>&1; then echo "failed: $*" >&2; tail -40 "$log" >&2; exit 1; fi
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+repeat() { local i; for ((i = 0; i < repeats; i++)); do timed "$@"; done | median; }
+
+# The objects the stack created, read back and stripped of what the server owns, for kubectl.
+manifests() {
+  kubectl get configmaps,secrets,services,serviceaccounts,deployments.apps,statefulsets.apps,cronjobs.batch,jobs.batch,horizontalpodautoscalers.autoscaling,poddisruptionbudgets.policy,networkpolicies.networking.k8s.io,ingresses.networking.k8s.io,resourcequotas,limitranges,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io \
+    -n "$namespace" -o json |
+    jq '.items |= map(select(.metadata.name != "kube-root-ca.crt" and .metadata.name != "default")
+      | del(.status, .metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.managedFields,
+            .metadata.generation, .metadata.ownerReferences, .spec.clusterIP, .spec.clusterIPs,
+            .spec.template.metadata.creationTimestamp, .spec.selector.matchLabels["controller-uid"],
+            .spec.selector.matchLabels["batch.kubernetes.io/controller-uid"],
+            .spec.template.metadata.labels["controller-uid"], .spec.template.metadata.labels["batch.kubernetes.io/controller-uid"]))'
+}
+
+echo "engine benchmark: stack $stack, $repeats runs per steady-state figure, $(nproc) cores"
+preview_empty=$(timed preview-empty.log pulumi preview --stack "$stack" --non-interactive)
+first_up=$(timed first-up.log pulumi up --stack "$stack" --yes --skip-preview --non-interactive)
+objects=$(manifests | jq '.items | length')
+manifests > "$work/objects.json"
+preview=$(repeat preview.log pulumi preview --stack "$stack" --non-interactive)
+preview_policy=$(repeat preview-policy.log pulumi preview --stack "$stack" --non-interactive --policy-pack "$REPO/policies")
+dry_run=$(repeat dry-run.log kubectl apply --server-side --force-conflicts --dry-run=server -f "$work/objects.json")
+noop_up=$(repeat noop-up.log pulumi up --stack "$stack" --yes --non-interactive)
+resources=$(pulumi stack export --stack "$stack" | jq '.deployment.resources | length')
+
+printf '\n%-58s %8s\n' "measure ($stack, $resources Pulumi resources, $objects namespaced objects)" "seconds"
+printf '%-58s %8.1f\n' "pulumi up from empty (first deploy, no preview)" "$first_up"
+printf '%-58s %8.1f\n' "pulumi preview from empty" "$preview_empty"
+printf '%-58s %8.1f\n' "pulumi preview of the deployed stack" "$preview"
+printf '%-58s %8.1f\n' "pulumi preview --policy-pack policies of the deployed stack" "$preview_policy"
+printf '%-58s %8.1f\n' "kubectl apply --server-side --dry-run=server, same objects" "$dry_run"
+printf '%-58s %8.1f\n' "pulumi up with no changes (preview + update)" "$noop_up"

@@ -1,0 +1,39 @@
+/**
+ * What stops a bad change on the real engine: a mandatory policy rule fails `pulumi preview
+ * --policy-pack policies` naming the rule, and the post-deploy health gate fails `pulumi up` with its
+ * report table when the deployed workloads cannot be reached (under KWOK no container runs, so every
+ * port-forward fails: exactly the unhealthy deploy the gate exists for).
+ */
+import * as path from "path";
+import { Engine, eventually, kubectl, ok, project, pulumi, REPO, startEngine, stopEngine } from "./engine";
+
+const POLICIES = path.join(REPO, "policies");
+
+let e: Engine;
+beforeAll(() => {
+  e = startEngine("gates");
+}, 300_000);
+afterAll(() => stopEngine(e), 120_000);
+
+test("a prod configuration that breaks a mandatory rule makes preview fail, naming the rule", () => {
+  // A literal credential in a plain env var: the config schema allows plain settings, the
+  // env-plain-secrets rule (mandatory in prod) does not allow credentials among them.
+  const dir = project(e, "prod", ['services.gateway.env={"API_TOKEN": "literal-token-0123456789"}'], "prod-broken");
+  const r = pulumi(e, dir, ["preview", "--stack", "prod", "--policy-pack", POLICIES]);
+  expect(r.code).not.toBe(0);
+  expect(r.output).toContain("env-plain-secrets");
+  expect(r.output).toMatch(/mandatory/i);
+  expect(r.output).toContain("API_TOKEN");
+}, 900_000);
+
+test("with the health gate on, pulumi up fails with the health report table", async () => {
+  const dir = project(e, "dev", ["health.enabled=true", "health.retries=0", "health.timeoutSeconds=3"], "dev-gate");
+  const r = pulumi(e, dir, ["up", "--stack", "dev", "--yes", "--skip-preview"]);
+  expect(r.code).not.toBe(0);
+  expect(r.output).toContain("post-deploy health checks failed in namespace platform-dev");
+  // The table: its header and a failed row.
+  expect(r.output).toMatch(/component\s*│?\s*check\s*│?\s*status/);
+  expect(r.output).toMatch(/FAIL/);
+  ok(pulumi(e, dir, ["destroy", "--stack", "dev", "--yes", "--skip-preview"]), "destroy after the failed gate");
+  await eventually("namespace platform-dev deleted", () => (/NotFound/.test(kubectl(e, ["get", "namespace", "platform-dev"]).stderr) ? true : undefined), 180_000);
+}, 1_200_000);
