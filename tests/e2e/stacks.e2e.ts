@@ -93,8 +93,15 @@ describe.each(["dev", "prod"] as const)("%s stack on the real engine", (stack) =
       }
       const resource = NAMESPACED_RESOURCE[kind];
       if (!resource) throw new Error(`no API resource known for kind ${kind}: add it to NAMESPACED_RESOURCE`);
-      const items = kubectlJson(e, ["get", resource, "-n", namespace]).items as any[];
-      actual.set(kind, items.filter((o) => !AUTOMATIC.has(`${kind}/${o.metadata.name}`)).length);
+      let items = (kubectlJson(e, ["get", resource, "-n", namespace]).items as any[]).filter((o) => !AUTOMATIC.has(`${kind}/${o.metadata.name}`));
+      if (kind === "PersistentVolumeClaim") {
+        // Claims the StatefulSet controller makes from volumeClaimTemplates (<template>-<set>-<ordinal>).
+        const fromTemplates = (kubectlJson(e, ["get", "statefulsets.apps", "-n", namespace]).items as any[]).flatMap((sts) =>
+          (sts.spec.volumeClaimTemplates ?? []).map((t: any) => `${t.metadata.name}-${sts.metadata.name}-`),
+        );
+        items = items.filter((o) => !fromTemplates.some((prefix: string) => o.metadata.name.startsWith(prefix)));
+      }
+      actual.set(kind, items.length);
     }
     expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
   }, 900_000);
