@@ -78,6 +78,13 @@ afterAll(async () => {
   await Promise.all(started.map((s) => s.stop()));
 }, 600_000);
 
+test("pulumi preview runs no check: the gate's hooks only run when the platform is created or updated", async () => {
+  const preview = await run(e, "pulumi", ["preview", "--stack", "dev", "--non-interactive"], dir);
+  expect(exited(preview, 0)).toEqual({ code: 0, output: "" });
+  expect(preview.output).toContain("platform-health");
+  expect(preview.output).not.toMatch(/checks passed|checks failed|Health\/Check/);
+}, 900_000);
+
 test("pulumi up runs the health gate through the Kubernetes API's port-forwards and passes when everything is healthy", async () => {
   const up = await run(e, "pulumi", ["up", "--stack", "dev", "--yes", "--skip-preview", "--non-interactive"], dir);
   expect(up.output).not.toContain("post-deploy health checks failed");
