@@ -54,6 +54,10 @@ else
 fi
 KUBECONFIG=$(bash scripts/engine/cluster.sh kubeconfig)
 export KUBECONFIG
+# The local cluster's stack state lives and dies with the cluster: a new cluster starts empty, so
+# state from an earlier one would claim objects that are not there.
+export PULUMI_BACKEND_URL="file://$(dirname "$KUBECONFIG")/pulumi-state"
+mkdir -p "${PULUMI_BACKEND_URL#file://}"
 
 # shellcheck source=engine/local-project.sh
 source scripts/engine/local-project.sh

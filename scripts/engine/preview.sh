@@ -15,6 +15,9 @@ if [ -z "${KUBECONFIG:-}" ]; then
   bash "$REPO/scripts/engine/cluster.sh" status >/dev/null 2>&1 || bash "$REPO/scripts/engine/cluster.sh" start
   KUBECONFIG=$(bash "$REPO/scripts/engine/cluster.sh" kubeconfig)
   export KUBECONFIG
+  # State of the local cluster lives and dies with it (see scripts/up.sh).
+  export PULUMI_BACKEND_URL="file://$(dirname "$KUBECONFIG")/pulumi-state"
+  mkdir -p "${PULUMI_BACKEND_URL#file://}"
 fi
 # shellcheck source=local-project.sh
 source "$REPO/scripts/engine/local-project.sh"
