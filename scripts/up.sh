@@ -26,17 +26,7 @@ done
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "npm packages"
-lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ "$(cat node_modules/.lock-hash 2>/dev/null)" != "$lock_hash" ]; then
-  npm ci --no-audit --no-fund
-  echo "$lock_hash" > node_modules/.lock-hash
-else
-  echo "node_modules matches package-lock.json"
-fi
-
-step "Pulumi engine, plugins and local control plane"
-bash scripts/engine/install.sh
+bash scripts/setup.sh npm engine
 # shellcheck source=engine/env.sh
 source scripts/engine/env.sh
 
