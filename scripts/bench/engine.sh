@@ -53,9 +53,7 @@ manifests() {
     jq '.items |= map(select(.metadata.name != "kube-root-ca.crt" and .metadata.name != "default")
       | del(.status, .metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.managedFields,
             .metadata.generation, .metadata.ownerReferences, .spec.clusterIP, .spec.clusterIPs,
-            .spec.template.metadata.creationTimestamp, .spec.selector.matchLabels["controller-uid"],
-            .spec.selector.matchLabels["batch.kubernetes.io/controller-uid"],
-            .spec.template.metadata.labels["controller-uid"], .spec.template.metadata.labels["batch.kubernetes.io/controller-uid"]))'
+            .spec.template.metadata.creationTimestamp))'
 }
 
 echo "engine benchmark: stack $stack, $repeats runs per steady-state figure, $(nproc) cores"

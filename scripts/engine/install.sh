@@ -37,6 +37,7 @@ finish() {
   rm -rf "$dest"
   mv "$dir" "$dest"
   touch "$dest/.done"
+  BUILT_ANY=1
   for f in "$dest"/bin/*; do ln -sfn "$f" "$BIN/$(basename "$f")"; done
   log "$part $key: built"
 }
@@ -239,4 +240,9 @@ parts=${PLATFORM_ENGINE_PARTS:-"etcd kwok kubernetes pulumi provider_kubernetes 
 for p in $parts; do
   if [ "$p" = plugins ]; then install_plugins; else "build_$p"; fi
 done
+# The Go build cache of these builds is ~10 GB and only speeds up a rebuild after a version change:
+# drop it (PLATFORM_ENGINE_KEEP_GOCACHE=1 keeps it). The module cache (~3 GB) stays.
+if [ "${BUILT_ANY:-0}" = 1 ] && [ "${PLATFORM_ENGINE_KEEP_GOCACHE:-0}" != 1 ]; then
+  go clean -cache
+fi
 log "engine ready in $(( $(now) - T0 ))s: binaries in $BIN"
