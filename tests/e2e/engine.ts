@@ -56,7 +56,8 @@ export function startEngine(name: string): Engine {
   const missing = missingBinaries();
   if (missing.length > 0) throw new Error(`missing ${missing.join(", ")} in ${BIN}: run bash scripts/engine/install.sh`);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `platform-e2e-${name}-`));
-  const offset = Number(process.env.PLATFORM_E2E_PORT_OFFSET ?? 1000) + (name.length % 7) * 10;
+  // Steps of 20: etcd also takes its port + 10 (peers), KWOK the API port + 1.
+  const offset = Number(process.env.PLATFORM_E2E_PORT_OFFSET ?? 1000) + (name.length % 7) * 20;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: `${BIN}:${process.env.PATH}`,
