@@ -96,8 +96,10 @@ export const envPlainSecrets: ResourceRule<Record<string, never>> = {
 
 function secretValues(r: K8sResource): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const [k, v] of Object.entries(r.props.stringData ?? {})) if (typeof v === "string") out.push([k, v]);
-  for (const [k, v] of Object.entries(r.props.data ?? {})) {
+  // In a preview from empty a generated Secret's whole data map is one unknown value, not a map.
+  const entries = (m: unknown) => (m !== null && typeof m === "object" && !Array.isArray(m) ? Object.entries(m) : []);
+  for (const [k, v] of entries(r.props.stringData)) if (typeof v === "string") out.push([k, v]);
+  for (const [k, v] of entries(r.props.data)) {
     if (typeof v === "string") out.push([k, isUnknown(v) ? v : Buffer.from(v, "base64").toString("utf8")]);
   }
   return out;

@@ -102,6 +102,12 @@ describe("unknown values during preview", () => {
     expect(toK8s(w)!.kind).toBe("Deployment");
     expect(evaluate([w], only("image-pinned"), { environment: "prod" }).violations).toEqual([]);
   });
+
+  test("a Secret whose whole data map is unknown (a generated secret in a first preview) is not judged", () => {
+    const unknownString = require("@pulumi/policy/proxy").unknownStringValue;
+    const secret = { type: "kubernetes:core/v1:Secret", name: "jwt-secret", props: { apiVersion: "v1", kind: "Secret", metadata: { name: "jwt-secret", namespace: "platform" }, data: unknownString, stringData: unknownString } };
+    expect(evaluate([secret], only("jwt-secret-strength", "weak-credentials"), { environment: "prod" }).violations).toEqual([]);
+  });
 });
 
 test("an object parameter from the config is merged key by key with the default", () => {
