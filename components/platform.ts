@@ -105,6 +105,7 @@ export class Platform extends pulumi.ComponentResource {
           config: c,
           targets,
           checks: [...Object.keys(c.services).map((n) => `grpc:${n}`), "redis", "clickhouse", "kafka", "postgres", "prometheus", "grafana"],
+          images: services.map(([, s]) => s.image),
           dependsOn: [redis, clickhouse, kafka, postgres, this.monitoring, entry, ...services.map(([, s]) => s)],
         },
         child,

@@ -1,8 +1,9 @@
 /**
  * The post-deploy health gate. A ConfigMap that depends on every workload carries the hooks: it is
  * created or updated only after the workloads it depends on are created, updated and ready, and
- * its content changes whenever the configuration does, so the checks run after every create or
- * update of the platform and never in preview.
+ * its content changes whenever the configuration, a deployed image (a rebuilt one has a new digest)
+ * or the program's code does, so the checks run after every create or update of the platform and
+ * never in preview.
  *
  * The checks run in the gate's before-create/before-update hooks rather than in after-hooks:
  * Pulumi only logs a warning when an after-hook throws, while a throwing before-hook fails the
@@ -11,6 +12,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import { PlatformConfig, SECRET_KEYS } from "../../config/schema";
 import { formatTable, InClusterTarget, runChecks, withPortForwards } from "../../health";
 
@@ -20,6 +23,8 @@ export interface PostDeployGateArgs {
   targets: pulumi.Output<InClusterTarget[]>;
   /** Names of the checks, for operators reading the gate ConfigMap. */
   checks: string[];
+  /** The services' deployed image references: a rebuilt image changes no config, only its digest. */
+  images: pulumi.Input<string>[];
   /** Everything whose health is checked. */
   dependsOn: pulumi.Resource[];
 }
@@ -32,6 +37,21 @@ export async function checkDeployedPlatform(namespace: string, targets: InCluste
   const table = formatTable(report);
   if (!report.ok) throw new Error(`post-deploy health checks failed in namespace ${namespace}:\n${table}`);
   return table;
+}
+
+const ROOT = path.resolve(__dirname, "../..");
+/** What decides the workloads besides configuration and images: the program's own sources. */
+const PROGRAM_SOURCES = ["index.ts", "components", "config", "monitoring", "schema"];
+
+function files(p: string): string[] {
+  return fs.statSync(p).isDirectory() ? fs.readdirSync(p).sort().flatMap((f) => files(path.join(p, f))) : [p];
+}
+
+/** A hash of the program's sources, so a new program version that changes workloads runs the checks. */
+export function programFingerprint(): string {
+  const hash = createHash("sha256");
+  for (const f of PROGRAM_SOURCES.flatMap((p) => files(path.join(ROOT, p)))) hash.update(path.relative(ROOT, f)).update("\0").update(fs.readFileSync(f));
+  return hash.digest("hex");
 }
 
 export class PostDeployGate extends pulumi.ComponentResource {
@@ -52,8 +72,10 @@ export class PostDeployGate extends pulumi.ComponentResource {
       {
         metadata: { name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "platform", "app.kubernetes.io/component": "gate" } },
         data: {
-          // Any configuration change changes the gate, so its update hook runs the checks again.
+          // Any change of these changes the gate, so its update hook runs the checks again.
           "config-sha256": fingerprint,
+          "program-sha256": programFingerprint(),
+          images: pulumi.all(args.images).apply((refs) => refs.join("\n")),
           checks: args.checks.join("\n"),
         },
       },

@@ -254,6 +254,11 @@ describe("post-deploy health gate", () => {
     expect(named(changed, CM, "platform-health").inputs.data["config-sha256"]).not.toBe(gate["config-sha256"]);
     const rotated = await runProgram("prod", (c) => (c.redisPassword = "Another-Strong-Value-77"));
     expect(named(rotated, CM, "platform-health").inputs.data["config-sha256"]).toBe(gate["config-sha256"]);
+    // A new image (a rebuilt one changes only its digest) changes the gate too.
+    expect(gate.images.split("\n")).toContain(named(prod(), "kubernetes:apps/v1:Deployment", "gateway").inputs.spec.template.spec.containers[0].image);
+    const bumped = await runProgram("prod", (c) => (c.services.gateway.image = c.services.gateway.image.replace(/:[^:]+$/, ":9.9.9")));
+    expect(named(bumped, CM, "platform-health").inputs.data.images).not.toBe(gate.images);
+    expect(gate["program-sha256"]).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test("the checks are bound to the gate as before-create and before-update hooks, after every workload", () => {
