@@ -125,21 +125,21 @@ volumeBindingMode: Immediate
 EOF
 }
 
-# The ingress controller's one job that the provider's await looks at: an address in the status.
+# The ingress controller's (and cloud load balancer's) one job that the provider's await looks at:
+# an address in the status. fill_status KIND JQ_SELECT: write 127.0.0.1 where the status has none.
+fill_status() {
+  k get "$1" -A -o json 2>/dev/null |
+    jq -r ".items[] | select($2 and ((.status.loadBalancer.ingress // []) | length == 0)) | \"\\(.metadata.namespace) \\(.metadata.name)\"" |
+    while read -r ns name; do
+      k -n "$ns" patch "$1" "$name" --subresource=status --type=merge \
+        -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' >/dev/null 2>&1 || true
+    done
+}
+
 ingress_status_loop() {
   while true; do
-    k get ingress -A -o json 2>/dev/null |
-      jq -r '.items[] | select((.status.loadBalancer.ingress // []) | length == 0) | "\(.metadata.namespace) \(.metadata.name)"' |
-      while read -r ns name; do
-        k -n "$ns" patch ingress "$name" --subresource=status --type=merge \
-          -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' >/dev/null 2>&1 || true
-      done
-    k get svc -A -o json 2>/dev/null |
-      jq -r '.items[] | select(.spec.type == "LoadBalancer" and ((.status.loadBalancer.ingress // []) | length == 0)) | "\(.metadata.namespace) \(.metadata.name)"' |
-      while read -r ns name; do
-        k -n "$ns" patch svc "$name" --subresource=status --type=merge \
-          -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' >/dev/null 2>&1 || true
-      done
+    fill_status ingress true
+    fill_status svc '.spec.type == "LoadBalancer"'
     sleep 1
   done
 }
@@ -183,7 +183,7 @@ start() {
     --server-address "127.0.0.1:$KWOK_PORT" --node-port "$KWOK_PORT" --enable-crds ClusterPortForward
   nodes | k apply -f - >/dev/null
   storage | k apply -f - >/dev/null
-  spawn ingress-status bash -c "$(declare -f k ingress_status_loop); KCFG='$KCFG'; ingress_status_loop"
+  spawn ingress-status bash -c "$(declare -f k fill_status ingress_status_loop); KCFG='$KCFG'; ingress_status_loop"
   wait_for 60 "ready nodes" bash -c "[ \$(kubectl --kubeconfig '$KCFG' get nodes --no-headers 2>/dev/null | grep -c ' Ready ') -eq $NODES ]"
   wait_for 60 "default service account" k -n default get serviceaccount default
   log "started in $((SECONDS - t0))s; export KUBECONFIG=$KCFG"

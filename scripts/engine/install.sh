@@ -28,6 +28,14 @@ export GONOSUMDB=${GONOSUMDB:-github.com/pulumi/*}
 log() { printf '[engine] %s\n' "$*"; }
 now() { date +%s; }
 
+# The scripts here and cluster.sh use jq, openssl and curl: install them from Debian if missing.
+missing=()
+for tool in jq openssl curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
 # built PART KEY: true when the part was already built with this key.
 built() { [ -f "$BUILDS/$1-$2/.done" ]; }
 
