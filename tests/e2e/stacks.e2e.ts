@@ -2,9 +2,10 @@
  * The real Pulumi engine (CLI, language host, kubernetes and random providers, the policy pack) runs
  * preview, up, a second up, export and destroy of both stacks against a local Kubernetes API server
  * whose kubelets KWOK simulates. The health gate is off here (no container runs under KWOK);
- * health-gate.e2e.ts shows that it fails `pulumi up` when on.
+ * gates.e2e.ts shows that it fails `pulumi up` when on, health.e2e.ts that it passes when the
+ * targets are healthy.
  */
-import { runProgram } from "../helpers/program";
+import { runProgram, stackConfig } from "../helpers/program";
 import * as path from "path";
 import { Engine, eventually, kubectl, kubectlJson, ok, project, pulumi, REPO, startEngine, stopEngine } from "./engine";
 
@@ -66,7 +67,7 @@ describe.each(["dev", "prod"] as const)("%s stack on the real engine", (stack) =
     }
     const ns = run.resources.find((r) => r.type === "kubernetes:core/v1:Namespace");
     namespace = ns?.inputs.metadata?.name;
-    expect(namespace).toBeTruthy();
+    expect(namespace).toBe(stackConfig(stack).namespace);
   }, 300_000);
 
   afterAll(() => stopEngine(e), 120_000);
