@@ -19,14 +19,14 @@ npm_packages() {
   fi
 }
 
-for part in "${@:-npm servers monitoring engine}"; do
-  for p in $part; do
-    case "$p" in
-      npm) npm_packages ;;
-      servers) step "test servers (Redis, Postgres, ClickHouse, Kafka, Prometheus)"; bash scripts/servers/install.sh ;;
-      monitoring) step "monitoring tools (promtool, amtool)"; bash scripts/monitoring/install.sh ;;
-      engine) step "Pulumi engine, plugins and local Kubernetes control plane"; bash scripts/engine/install.sh ;;
-      *) echo "setup.sh: unknown part '$p' (npm, servers, monitoring, engine)" >&2; exit 2 ;;
-    esac
-  done
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(npm servers monitoring engine)
+for p in "${parts[@]}"; do
+  case "$p" in
+    npm) npm_packages ;;
+    servers) step "test servers (Redis, Postgres, ClickHouse, Kafka, Prometheus)"; bash scripts/servers/install.sh ;;
+    monitoring) step "monitoring tools (promtool, amtool)"; bash scripts/monitoring/install.sh ;;
+    engine) step "Pulumi engine, plugins and local Kubernetes control plane"; bash scripts/engine/install.sh ;;
+    *) echo "setup.sh: unknown part '$p' (npm, servers, monitoring, engine)" >&2; exit 2 ;;
+  esac
 done

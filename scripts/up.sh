@@ -36,21 +36,10 @@ if [ -n "${KUBECONFIG:-}" ]; then
   exec pulumi up --stack "$stack" ${pass[@]+"${pass[@]}"}
 fi
 
-step "local cluster"
-if ! bash scripts/engine/cluster.sh status >/dev/null 2>&1; then
-  bash scripts/engine/cluster.sh start
-else
-  echo "already running"
-fi
-KUBECONFIG=$(bash scripts/engine/cluster.sh kubeconfig)
-export KUBECONFIG
-# The local cluster's stack state lives and dies with the cluster: a new cluster starts empty, so
-# state from an earlier one would claim objects that are not there.
-export PULUMI_BACKEND_URL="file://$(dirname "$KUBECONFIG")/pulumi-state"
-mkdir -p "${PULUMI_BACKEND_URL#file://}"
-
 # shellcheck source=engine/local-project.sh
 source scripts/engine/local-project.sh
+step "local cluster"
+use_local_cluster
 work=$PLATFORM_ENGINE_CACHE/local-project
 local_project "$work" "$stack" health.enabled=false
 cat <<EOF

@@ -1,5 +1,6 @@
-# Sourced by scripts/up.sh and the end-to-end tests' helpers: a scratch Pulumi project for the local
-# cluster. Its Pulumi.yaml is the repository's with `main:` pointing back at the checkout, and its
+# Sourced by scripts/up.sh, scripts/engine/preview.sh and the end-to-end tests' helpers: a scratch
+# Pulumi project for the local cluster, and the local cluster itself. The project's Pulumi.yaml is the
+# repository's with `main:` pointing back at the checkout, and its
 # Pulumi.<stack>.yaml is a copy of the repository's with the local overrides, so stack init (which
 # writes the passphrase salt) and the overrides never touch the tracked stack files.
 #
@@ -35,4 +36,17 @@ for (const s of sets) {
 if (previous.encryptionsalt) config.encryptionsalt = previous.encryptionsalt;
 fs.writeFileSync(target, YAML.stringify(config));
 EOF
+}
+
+# use_local_cluster: start the local cluster unless it runs, and point KUBECONFIG and the Pulumi
+# backend at it. Its stack state lives and dies with the cluster: a new cluster starts empty, so
+# state from an earlier one would claim objects that are not there.
+use_local_cluster() {
+  local cluster
+  cluster="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/cluster.sh"
+  if bash "$cluster" status >/dev/null 2>&1; then echo "local cluster already running"; else bash "$cluster" start; fi
+  KUBECONFIG=$(bash "$cluster" kubeconfig)
+  export KUBECONFIG
+  export PULUMI_BACKEND_URL="file://$(dirname "$KUBECONFIG")/pulumi-state"
+  mkdir -p "${PULUMI_BACKEND_URL#file://}"
 }

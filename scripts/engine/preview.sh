@@ -11,16 +11,9 @@ stack=${1:?usage: preview.sh STACK [flags]}
 shift
 # shellcheck source=env.sh
 source "$REPO/scripts/engine/env.sh"
-if [ -z "${KUBECONFIG:-}" ]; then
-  bash "$REPO/scripts/engine/cluster.sh" status >/dev/null 2>&1 || bash "$REPO/scripts/engine/cluster.sh" start
-  KUBECONFIG=$(bash "$REPO/scripts/engine/cluster.sh" kubeconfig)
-  export KUBECONFIG
-  # State of the local cluster lives and dies with it (see scripts/up.sh).
-  export PULUMI_BACKEND_URL="file://$(dirname "$KUBECONFIG")/pulumi-state"
-  mkdir -p "${PULUMI_BACKEND_URL#file://}"
-fi
 # shellcheck source=local-project.sh
 source "$REPO/scripts/engine/local-project.sh"
+[ -n "${KUBECONFIG:-}" ] || use_local_cluster
 work=${PLATFORM_PREVIEW_DIR:-$PLATFORM_ENGINE_CACHE/preview-project}
 local_project "$work" "$stack"
 cd "$work"
