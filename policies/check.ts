@@ -62,7 +62,7 @@ export function formatReport(result: Evaluation, header: string, width = process
 export async function runCheck(opts: CheckOptions): Promise<{ output: string; exitCode: number }> {
   const environment = detectEnvironment({ PULUMI_CONFIG: JSON.stringify({ "platform:environment": stackConfig(opts.stack).environment }), PULUMI_NODEJS_STACK: opts.stack });
   const config = packConfig(opts);
-  const { resources } = await stackResources(opts.stack, { isolate: opts.isolate });
+  const resources = await stackResources(opts.stack, { isolate: opts.isolate });
   const result = evaluate(resources, RULES, { environment: environment.environment, config });
   const mandatory = result.violations.filter((v) => v.level === "mandatory").length;
   if (opts.json) {

@@ -81,16 +81,15 @@ const HOOK_BINDINGS = ["BeforeCreate", "AfterCreate", "BeforeUpdate", "AfterUpda
  * resource, which hooks the program bound and what it depends on, which the mocks' newResource does
  * not see, so tests can assert both; hooks never run here.
  */
-function recordRequests(monitor: any, bindings: Map<string, Record<string, string[]>>, dependencies: Map<string, string[]>): void {
+function recordRequests(monitor: any, requests: Map<string, Pick<Registered, "hooks" | "dependsOn">>): void {
   monitor.registerResourceHook = (_req: unknown, callback: (err: null, res: object) => void) => callback(null, {});
   const registerResource = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: unknown) => {
-    dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
     const binding = req.getHooks?.();
-    if (binding) {
-      const lists = HOOK_BINDINGS.map((b) => [b[0].toLowerCase() + b.slice(1), binding[`get${b}List`]() as string[]] as const);
-      bindings.set(`${req.getType()}::${req.getName()}`, Object.fromEntries(lists.filter(([, names]) => names.length > 0)));
-    }
+    const hooks = binding
+      ? Object.fromEntries(HOOK_BINDINGS.map((b) => [b[0].toLowerCase() + b.slice(1), binding[`get${b}List`]() as string[]] as const).filter(([, names]) => names.length > 0))
+      : {};
+    requests.set(`${req.getType()}::${req.getName()}`, { hooks, dependsOn: req.getDependenciesList() });
     return registerResource(req, callback);
   };
 }
@@ -115,8 +114,7 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
   let exported: Record<string, unknown> = {};
   let pulumi: typeof import("@pulumi/pulumi") = undefined as never;
   let programError: unknown;
-  const hookBindings = new Map<string, Record<string, string[]>>();
-  const dependencies = new Map<string, string[]>();
+  const requests = new Map<string, Pick<Registered, "hooks" | "dependsOn">>();
 
   isolate(() => {
     pulumi = require("@pulumi/pulumi");
@@ -124,7 +122,7 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
       {
         newResource: (args) => {
           const inputs = unwrapSecrets(args.inputs);
-          resources.push({ type: args.type, name: args.name, inputs, custom: args.custom ?? true, hooks: hookBindings.get(`${args.type}::${args.name}`) ?? {}, dependsOn: dependencies.get(`${args.type}::${args.name}`) ?? [] });
+          resources.push({ type: args.type, name: args.name, inputs, custom: args.custom ?? true, ...(requests.get(`${args.type}::${args.name}`) ?? { hooks: {}, dependsOn: [] }) });
           return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs, generated) };
         },
         call: (args) => args.inputs,
@@ -133,7 +131,7 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
       stack,
       false,
     );
-    recordRequests(pulumi.runtime.getMonitor(), hookBindings, dependencies);
+    recordRequests(pulumi.runtime.getMonitor(), requests);
     pulumi.runtime.setAllConfig(
       Object.fromEntries(Object.entries(config).map(([k, v]) => [`platform:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
     );

@@ -30,7 +30,7 @@ export interface PostDeployGateArgs {
 }
 
 /** Runs every check through port-forwards and throws the report table when anything fails. */
-export async function checkDeployedPlatform(namespace: string, targets: InClusterTarget[], health: PlatformConfig["health"]): Promise<string> {
+async function checkDeployedPlatform(namespace: string, targets: InClusterTarget[], health: PlatformConfig["health"]): Promise<string> {
   const report = await withPortForwards({ namespace, targets }, (resolved) =>
     runChecks(resolved, { timeoutMs: health.timeoutSeconds * 1000, retries: health.retries, backoffMs: 500 }),
   );
@@ -48,7 +48,7 @@ function files(p: string): string[] {
 }
 
 /** A hash of the program's sources, so a new program version that changes workloads runs the checks. */
-export function programFingerprint(): string {
+function programFingerprint(): string {
   const hash = createHash("sha256");
   for (const f of PROGRAM_SOURCES.flatMap((p) => files(path.join(ROOT, p)))) hash.update(path.relative(ROOT, f)).update("\0").update(fs.readFileSync(f));
   return hash.digest("hex");

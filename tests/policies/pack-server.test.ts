@@ -110,7 +110,7 @@ describe.each(["prod", "dev"] as const)("the served pack for %s", (stack) => {
   let pack: Pack;
   let resources: InputResource[];
   beforeAll(async () => {
-    [pack, { resources }] = await Promise.all([startPack(stack), stackResources(stack, { isolate: (load) => jest.isolateModules(load) })]);
+    [pack, resources] = await Promise.all([startPack(stack), stackResources(stack, { isolate: (load) => jest.isolateModules(load) })]);
   });
   afterAll(() => {
     pack?.client.close();

@@ -6,7 +6,7 @@ import type { InputResource } from "../../policies/lib/k8s";
 import type { RunOptions, Stack } from "../../tools/program-under-mocks";
 
 async function resourcesOf(stack: Stack, override?: RunOptions["override"]): Promise<InputResource[]> {
-  return (await stackResources(stack, { override, isolate: (load) => jest.isolateModules(load) })).resources;
+  return stackResources(stack, { override, isolate: (load) => jest.isolateModules(load) });
 }
 
 const row = (v: Violation) => `${v.level} ${v.rule} ${v.kind} ${v.namespace ? `${v.namespace}/` : ""}${v.name}${v.container ? ` [${v.container}]` : ""}`;
