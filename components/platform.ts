@@ -4,7 +4,7 @@
  * entries), and what operators get as stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DATASTORES, DatastoreName, PlatformConfig } from "../config/schema";
+import { dataProtected, DATASTORES, DatastoreName, PlatformConfig } from "../config/schema";
 import { PlatformBase } from "./base/namespace";
 import { ClickHouse } from "./datastores/clickhouse";
 import { Datastore, EnvVar, fromSecret } from "./datastores/datastore";
@@ -40,18 +40,20 @@ export class Platform extends pulumi.ComponentResource {
     super("platform:index:Platform", name, {}, opts);
     const c = args.config;
     const child = { parent: this };
+    const protect = dataProtected(c);
+    if (c.environment === "prod" && !protect) pulumi.log.warn("platform:protectData is false: a destroy or a replacement deletes this prod stack's data and secrets", this);
 
-    const base = new PlatformBase("base", { namespace: c.namespace, environment: c.environment, quota: c.quota }, child);
+    const base = new PlatformBase("base", { namespace: c.namespace, environment: c.environment, quota: c.quota, protect }, child);
     const namespace = base.namespaceName;
     this.namespace = namespace;
-    this.secrets = new GeneratedSecrets("secrets", { namespace, config: c }, child);
+    this.secrets = new GeneratedSecrets("secrets", { namespace, config: c, protect }, child);
     const creds = this.secrets.credentials;
     const storageClassName = c.storageClassName;
 
-    const redis = new Redis("redis", { namespace, config: c.redis, storageClassName, credential: creds.redis }, child);
-    const clickhouse = new ClickHouse("clickhouse", { namespace, config: c.clickhouse, storageClassName, credential: creds.clickhouse }, child);
-    const kafka = new Kafka("kafka", { namespace, config: c.kafka, storageClassName }, child);
-    const postgres = new Postgres("postgres", { namespace, config: c.postgres, storageClassName, credential: creds.postgres }, child);
+    const redis = new Redis("redis", { namespace, config: c.redis, storageClassName, protect, credential: creds.redis }, child);
+    const clickhouse = new ClickHouse("clickhouse", { namespace, config: c.clickhouse, storageClassName, protect, credential: creds.clickhouse }, child);
+    const kafka = new Kafka("kafka", { namespace, config: c.kafka, storageClassName, protect }, child);
+    const postgres = new Postgres("postgres", { namespace, config: c.postgres, storageClassName, protect, credential: creds.postgres }, child);
     this.datastores = { redis, clickhouse, kafka, postgres };
 
     const serviceFlows: Flow[] = [];

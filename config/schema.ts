@@ -133,6 +133,8 @@ export const configSchema = z
       .strict()
       .default({ enabled: true, timeoutSeconds: 10, retries: 3 }),
     quota: z.object({ cpu, memory, pods: z.number().int().min(1).max(10000) }).strict(),
+    /** Pulumi `protect` (and retain on delete) on what holds data; unset means on in prod, off in dev (see dataProtected). */
+    protectData: z.boolean().optional(),
     redisPassword: secretOverride.optional(),
     clickhousePassword: secretOverride.optional(),
     postgresPassword: secretOverride.optional(),
@@ -193,6 +195,11 @@ export const configSchema = z
   });
 
 export type PlatformConfig = z.infer<typeof configSchema>;
+
+/** Whether the stack protects its data (components/shared/data-safety.ts): the key, else on in prod only. */
+export function dataProtected(c: Pick<PlatformConfig, "environment" | "protectData">): boolean {
+  return c.protectData ?? c.environment === "prod";
+}
 
 /** Every image reference in the config (keys `image` or `*Image`), with its path. */
 function imageFields(node: unknown, path: Array<string | number> = []): Array<[Array<string | number>, string]> {

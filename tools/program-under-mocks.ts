@@ -15,6 +15,9 @@ export interface Registered {
   hooks: Record<string, string[]>;
   /** URNs of the resources this one waits for (its dependsOn, components expanded to their children). */
   dependsOn: string[];
+  /** Resource options the mocks' newResource does not see: protect and retainOnDelete as registered. */
+  protect: boolean;
+  retainOnDelete: boolean;
 }
 
 export interface ProgramRun {
@@ -78,10 +81,11 @@ const HOOK_BINDINGS = ["BeforeCreate", "AfterCreate", "BeforeUpdate", "AfterUpda
 /**
  * Pulumi's mock monitor cannot register resource hooks (3.248 has no registerResourceHook on it), so
  * a program that binds hooks would fail under mocks. Accept the registrations and keep, per
- * resource, which hooks the program bound and what it depends on, which the mocks' newResource does
- * not see, so tests can assert both; hooks never run here.
+ * resource, which hooks the program bound, what it depends on and its protect/retainOnDelete options,
+ * which the mocks' newResource does not see, so tests can assert them; hooks never run here.
  */
-function recordRequests(monitor: any, requests: Map<string, Pick<Registered, "hooks" | "dependsOn">>): void {
+type Recorded = Pick<Registered, "hooks" | "dependsOn" | "protect" | "retainOnDelete">;
+function recordRequests(monitor: any, requests: Map<string, Recorded>): void {
   monitor.registerResourceHook = (_req: unknown, callback: (err: null, res: object) => void) => callback(null, {});
   const registerResource = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: unknown) => {
@@ -89,7 +93,12 @@ function recordRequests(monitor: any, requests: Map<string, Pick<Registered, "ho
     const hooks = binding
       ? Object.fromEntries(HOOK_BINDINGS.map((b) => [b[0].toLowerCase() + b.slice(1), binding[`get${b}List`]() as string[]] as const).filter(([, names]) => names.length > 0))
       : {};
-    requests.set(`${req.getType()}::${req.getName()}`, { hooks, dependsOn: req.getDependenciesList() });
+    requests.set(`${req.getType()}::${req.getName()}`, {
+      hooks,
+      dependsOn: req.getDependenciesList(),
+      protect: req.getProtect() ?? false,
+      retainOnDelete: req.getRetainondelete() ?? false,
+    });
     return registerResource(req, callback);
   };
 }
@@ -114,7 +123,7 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
   let exported: Record<string, unknown> = {};
   let pulumi: typeof import("@pulumi/pulumi") = undefined as never;
   let programError: unknown;
-  const requests = new Map<string, Pick<Registered, "hooks" | "dependsOn">>();
+  const requests = new Map<string, Recorded>();
 
   isolate(() => {
     pulumi = require("@pulumi/pulumi");
@@ -122,7 +131,7 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
       {
         newResource: (args) => {
           const inputs = unwrapSecrets(args.inputs);
-          resources.push({ type: args.type, name: args.name, inputs, custom: args.custom ?? true, ...(requests.get(`${args.type}::${args.name}`) ?? { hooks: {}, dependsOn: [] }) });
+          resources.push({ type: args.type, name: args.name, inputs, custom: args.custom ?? true, ...(requests.get(`${args.type}::${args.name}`) ?? { hooks: {}, dependsOn: [], protect: false, retainOnDelete: false }) });
           return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs, generated) };
         },
         call: (args) => args.inputs,

@@ -6,11 +6,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
+import { keepData } from "../shared/data-safety";
 
 export interface PlatformBaseArgs {
   namespace: string;
   environment: PlatformConfig["environment"];
   quota: PlatformConfig["quota"];
+  /** Deleting the namespace deletes every volume in it. */
+  protect: boolean;
 }
 
 export class PlatformBase extends pulumi.ComponentResource {
@@ -37,7 +40,7 @@ export class PlatformBase extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this },
+      keepData(args.protect, { parent: this }, true),
     );
     this.namespaceName = this.namespace.metadata.name;
     const ns = this.namespaceName;

@@ -17,6 +17,7 @@ export interface ClickHouseArgs {
   namespace: pulumi.Input<string>;
   config: PlatformConfig["clickhouse"];
   storageClassName?: string;
+  protect: boolean;
   credential: Credential;
 }
 
@@ -81,6 +82,7 @@ export class ClickHouse extends pulumi.ComponentResource implements Datastore {
         uid: 101,
         storage: c.storage,
         storageClassName: args.storageClassName,
+        protect: args.protect,
         ports: [{ name: "http", port: HTTP_PORT }, { name: "native", port: NATIVE_PORT }],
         metricsPort: METRICS_PORT,
         volumes: [

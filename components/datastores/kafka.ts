@@ -18,12 +18,14 @@ import {
   workloadLabels,
 } from "../shared/workload";
 import { Datastore, EnvVar } from "./datastore";
+import { keepData } from "../shared/data-safety";
 import { statefulWorkload } from "./stateful";
 
 export interface KafkaArgs {
   namespace: pulumi.Input<string>;
   config: PlatformConfig["kafka"];
   storageClassName?: string;
+  protect: boolean;
 }
 
 const PORT = 9092;
@@ -50,7 +52,7 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
     const child = { parent: this };
     this.brokers = brokerAddresses(c.brokers);
     // KRaft needs a 16-byte cluster id in URL-safe base64; generated once and kept in state.
-    const clusterId = new random.RandomId("kafka-cluster-id", { byteLength: 16 }, child).b64Url;
+    const clusterId = new random.RandomId("kafka-cluster-id", { byteLength: 16 }, keepData(args.protect, child)).b64Url;
     const voters = Array.from({ length: c.brokers }, (_, i) => `${i}@kafka-${i}.kafka-headless:${CONTROLLER_PORT}`).join(",");
     const internalRf = Math.min(3, c.brokers);
 
@@ -62,6 +64,7 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
         uid: KAFKA_UID,
         storage: c.storage,
         storageClassName: args.storageClassName,
+        protect: args.protect,
         ports: [{ name: "client", port: PORT }, { name: "controller", port: CONTROLLER_PORT }],
         annotations: {
           "policy.platform/exempt.container-read-only-root-filesystem":

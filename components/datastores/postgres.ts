@@ -9,12 +9,14 @@ import type { PlatformConfig } from "../../config/schema";
 import type { Credential } from "../secrets/generated-secrets";
 import { container, resourceRequirements, restrictedPodSecurity, serviceAccount, workloadLabels } from "../shared/workload";
 import { Datastore, EnvVar, fromSecret } from "./datastore";
+import { keepData } from "../shared/data-safety";
 import { statefulWorkload } from "./stateful";
 
 export interface PostgresArgs {
   namespace: pulumi.Input<string>;
   config: PlatformConfig["postgres"];
   storageClassName?: string;
+  protect: boolean;
   credential: Credential;
 }
 
@@ -55,6 +57,7 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
         uid: UID,
         storage: c.storage,
         storageClassName: args.storageClassName,
+        protect: args.protect,
         ports: [{ name: "postgres", port: PORT }],
         metricsPort: METRICS_PORT,
         volumes: [{ name: "run", emptyDir: {} }],
@@ -113,7 +116,7 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
         metadata: { name: POSTGRES_BACKUP, namespace: args.namespace, labels },
         spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClassName, resources: { requests: { storage: c.backup.storage } } },
       },
-      opts,
+      keepData(args.protect, opts, true),
     );
     const sa = serviceAccount({ name: POSTGRES_BACKUP, namespace: args.namespace, component: "backup" }, opts);
     new k8s.batch.v1.CronJob(

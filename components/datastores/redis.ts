@@ -13,6 +13,7 @@ export interface RedisArgs {
   namespace: pulumi.Input<string>;
   config: PlatformConfig["redis"];
   storageClassName?: string;
+  protect: boolean;
   credential: Credential;
 }
 
@@ -38,6 +39,7 @@ export class Redis extends pulumi.ComponentResource implements Datastore {
         uid: 999,
         storage: c.storage,
         storageClassName: args.storageClassName,
+        protect: args.protect,
         ports: [{ name: "redis", port: PORT }],
         metricsPort: METRICS_PORT,
         containers: [

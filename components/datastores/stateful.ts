@@ -16,6 +16,7 @@ import {
   spreadOverNodes,
   workloadLabels,
 } from "../shared/workload";
+import { keepData } from "../shared/data-safety";
 
 export interface StatefulWorkloadArgs {
   name: string;
@@ -35,6 +36,8 @@ export interface StatefulWorkloadArgs {
   metricsPath?: string;
   /** Annotations on the StatefulSet (e.g. reasoned policy exemptions). */
   annotations?: Record<string, string>;
+  /** Protect the StatefulSet (platform:protectData). */
+  protect: boolean;
 }
 
 export interface StatefulWorkload {
@@ -56,6 +59,8 @@ export function statefulWorkload(args: StatefulWorkloadArgs, parent: pulumi.Reso
         serviceName: headless.metadata.name,
         replicas: args.replicas,
         podManagementPolicy: "Parallel",
+        // The data volumes outlive the set and a scale-down (also Kubernetes' default, stated so it stays).
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
         selector: { matchLabels: selectorLabels(args.name) },
         template: {
           metadata: { labels, annotations: args.metricsPort === undefined ? undefined : scrapeAnnotations(args.metricsPort, args.metricsPath) },
@@ -81,7 +86,7 @@ export function statefulWorkload(args: StatefulWorkloadArgs, parent: pulumi.Reso
         ],
       },
     },
-    opts,
+    keepData(args.protect, opts),
   );
   disruptionBudget(args.name, args.namespace, "datastore", opts);
   return { service, statefulSet };

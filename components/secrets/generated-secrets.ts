@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GeneratedSecretName, PlatformConfig } from "../../config/schema";
+import { keepData } from "../shared/data-safety";
 
 export interface SecretRef {
   /** Kubernetes Secret name. */
@@ -26,6 +27,8 @@ export interface Credential {
 export interface GeneratedSecretsArgs {
   namespace: pulumi.Input<string>;
   config: PlatformConfig;
+  /** A regenerated password no longer opens the data written with the old one. */
+  protect: boolean;
 }
 
 export class GeneratedSecrets extends pulumi.ComponentResource {
@@ -35,14 +38,15 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
     super("platform:secrets:GeneratedSecrets", name, {}, opts);
     const c = args.config;
     const child = { parent: this };
+    const kept = keepData(args.protect, child);
 
     const password = (id: string, override: string | undefined): pulumi.Output<string> =>
       override !== undefined
         ? pulumi.secret(override)
-        : pulumi.secret(new random.RandomPassword(`${id}-password`, { length: 32, special: false, minLower: 2, minUpper: 2, minNumeric: 2 }, child).result);
+        : pulumi.secret(new random.RandomPassword(`${id}-password`, { length: 32, special: false, minLower: 2, minUpper: 2, minNumeric: 2 }, kept).result);
 
     // 48 random bytes = 384 bits, above the 256-bit minimum of the checklist.
-    const jwt = c.jwtSecret !== undefined ? pulumi.secret(c.jwtSecret) : pulumi.secret(new random.RandomBytes("jwt-secret", { length: 48 }, child).base64);
+    const jwt = c.jwtSecret !== undefined ? pulumi.secret(c.jwtSecret) : pulumi.secret(new random.RandomBytes("jwt-secret", { length: 48 }, kept).base64);
 
     const specs: Record<GeneratedSecretName, { secret: string; key: string; value: pulumi.Output<string>; extra: Record<string, string> }> = {
       redis: { secret: "redis-auth", key: "password", value: password("redis", c.redisPassword), extra: {} },
@@ -60,7 +64,7 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
           type: "Opaque",
           stringData: pulumi.all([s.value]).apply(([v]) => ({ ...s.extra, [s.key]: v })),
         },
-        { ...child, additionalSecretOutputs: ["data", "stringData"] },
+        { ...keepData(args.protect, child, true), additionalSecretOutputs: ["data", "stringData"] },
       );
       return [id, { ref: { name: s.secret, key: s.key }, value: s.value, extra: s.extra }] as const;
     });
