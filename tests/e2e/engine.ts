@@ -28,7 +28,7 @@ export interface Result {
   seconds: number;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Result {
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Result {
   const t0 = Date.now();
   const r = spawnSync(cmd, args, { env, cwd, encoding: "utf8", timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
   if (r.error) throw new Error(`${cmd} ${args.join(" ")}: ${r.error.message}`);
@@ -85,11 +85,14 @@ export function stopEngine(e: Engine | undefined): void {
   fs.rmSync(e.root, { recursive: true, force: true });
 }
 
-/** A scratch project for `stack` with config overrides (dotted paths under platform:, YAML values). */
-export function project(e: Engine, stack: string, sets: string[] = [], dirName = stack): string {
+/**
+ * A scratch project for `stack` with config overrides (dotted paths under platform:, YAML values),
+ * running the program in `repo` (another checkout, e.g. the previous release, or this one).
+ */
+export function project(e: Engine, stack: string, sets: string[] = [], dirName = stack, repo = REPO): string {
   const dir = path.join(e.root, "projects", dirName);
-  const script = `source "${REPO}/scripts/engine/local-project.sh" && local_project "$@"`;
-  ok(run("bash", ["-c", script, "local-project", dir, stack, ...sets], e.env, REPO, 60_000), "local project");
+  const script = `source "${repo}/scripts/engine/local-project.sh" && local_project "$@"`;
+  ok(run("bash", ["-c", script, "local-project", dir, stack, ...sets], e.env, repo, 60_000), "local project");
   ok(pulumi(e, dir, ["stack", "select", "--create", stack]), `stack init ${stack}`);
   return dir;
 }

@@ -54,7 +54,8 @@ describe.each(["dev", "prod"] as const)("%s stack on the real engine", (stack) =
 
   beforeAll(async () => {
     e = startEngine(stack);
-    dir = project(e, stack, ["health.enabled=false"]);
+    // Protection (on in prod) would stop the destroy below: upgrade.e2e.ts tests that stop and the teardown.
+    dir = project(e, stack, ["health.enabled=false", "protectData=false"]);
     const run = await runProgram(stack, (c) => {
       c.health = { ...(c.health ?? {}), enabled: false };
     });

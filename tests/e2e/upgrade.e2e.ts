@@ -1,0 +1,169 @@
+/**
+ * Upgrade from the previous release on the real engine (the Helm chart maintainers' `ct install
+ * --upgrade`): both stacks are deployed to a fresh local cluster with the previous release's code
+ * and packages, then previewed and updated with the current code. What holds data (StatefulSets,
+ * PVCs, the namespace, Secrets, generated random values such as passwords and the Kafka cluster id)
+ * is never replaced nor deleted, the Kubernetes objects keep their identity and the credentials
+ * their values, and every other resource of the release still exists or carries an alias (this is
+ * the guard for renames). The preview's changes are printed by kind. Last, a destroy of the prod
+ * stack stops at its protected resources, and the README's teardown leaves the data behind.
+ */
+import Table from "cli-table3";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { Engine, kubectl, kubectlJson, ok, project, pulumi, REPO, run, startEngine, stopEngine } from "./engine";
+import { PREVIOUS_RELEASE, REMOVED_SINCE_PREVIOUS_RELEASE } from "./previous-release";
+
+type Stack = "dev" | "prod";
+const STACKS: Stack[] = ["dev", "prod"];
+const NAMESPACE: Record<Stack, string> = { dev: "platform-dev", prod: "platform" };
+const LOCAL = ["health.enabled=false"];
+
+/** Types whose replacement or deletion loses data or the secret that opens it. */
+const HOLDS_DATA = /^(kubernetes:core\/v1:(Namespace|PersistentVolumeClaim|Secret)|kubernetes:apps\/v1:StatefulSet|random:.*)$/;
+/** Jobs are named by a hash of what they run, so a changed Job is a new one and the old one goes. */
+const ONE_SHOT = "kubernetes:batch/v1:Job";
+
+/** `urn:pulumi:<stack>::<project>::<parent types $ type>::<name>` → type and name. */
+function parseUrn(urn: string): { type: string; name: string } {
+  const parts = urn.split("::");
+  return { type: parts[2].split("$").pop()!, name: parts.slice(3).join("::") };
+}
+
+type Change = "same" | "updated" | "replaced" | "deleted" | "created";
+const CHANGES: Change[] = ["same", "updated", "replaced", "deleted", "created"];
+const OP_CHANGE: Record<string, Change> = {
+  same: "same",
+  update: "updated",
+  replace: "replaced",
+  "create-replacement": "replaced",
+  "delete-replaced": "replaced",
+  delete: "deleted",
+  "discard-replaced": "replaced",
+  create: "created",
+};
+
+/** What the preview does to each resource, by URN (a replacement's several steps count once). */
+function changesOf(previewJson: string): Map<string, Change> {
+  const steps = (JSON.parse(previewJson).steps ?? []) as Array<{ op: string; urn: string }>;
+  const changes = new Map<string, Change>();
+  for (const s of steps) {
+    const change = OP_CHANGE[s.op];
+    if (!change) throw new Error(`unexpected step ${s.op} for ${s.urn}`);
+    if (changes.get(s.urn) !== "replaced") changes.set(s.urn, change);
+  }
+  return changes;
+}
+
+function table(stack: Stack, changes: Map<string, Change>): string {
+  const byKind = new Map<string, Record<Change, number>>();
+  for (const [urn, change] of changes) {
+    const kind = parseUrn(urn).type;
+    const row = byKind.get(kind) ?? { same: 0, updated: 0, replaced: 0, deleted: 0, created: 0 };
+    row[change]++;
+    byKind.set(kind, row);
+  }
+  const t = new Table({ head: ["kind", ...CHANGES] });
+  for (const [kind, row] of [...byKind].sort(([a], [b]) => a.localeCompare(b))) t.push([kind, ...CHANGES.map((c) => String(row[c]))]);
+  return `upgrade of the ${stack} stack from ${PREVIOUS_RELEASE.slice(0, 7)} (pulumi preview):\n${t.toString()}`;
+}
+
+/** Identity of the objects that hold data, and a digest of each Secret's data (never the values). */
+function dataObjects(e: Engine, namespace: string): Record<string, string> {
+  const out: Record<string, string> = { [`Namespace/${namespace}`]: kubectlJson(e, ["get", "namespace", namespace]).metadata.uid };
+  for (const res of ["statefulsets.apps", "persistentvolumeclaims", "secrets"]) {
+    for (const o of kubectlJson(e, ["get", res, "-n", namespace]).items as any[]) {
+      const digest = o.data ? ` data:${createHash("sha256").update(JSON.stringify(o.data)).digest("hex").slice(0, 16)}` : "";
+      out[`${o.kind ?? res}/${o.metadata.name}`] = `${o.metadata.uid}${digest}`;
+    }
+  }
+  return out;
+}
+
+/** The previous release's tree and its own npm packages, outside the repository. */
+function checkoutPreviousRelease(e: Engine): string {
+  const known = run("git", ["cat-file", "-e", `${PREVIOUS_RELEASE}^{commit}`], e.env, REPO, 30_000);
+  if (known.code !== 0) throw new Error(`previous release ${PREVIOUS_RELEASE} is not in this clone (shallow?): git fetch --unshallow origin`);
+  const dir = path.join(e.root, "previous-release");
+  fs.mkdirSync(dir);
+  ok(run("bash", ["-c", `git archive ${PREVIOUS_RELEASE} | tar -x -C "${dir}"`], e.env, REPO, 120_000), "git archive");
+  const lock = (d: string) => fs.readFileSync(path.join(d, "package-lock.json"), "utf8");
+  if (lock(dir) === lock(REPO)) {
+    // Same lock file, same packages: the installed tree serves both.
+    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
+  } else {
+    ok(run("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], e.env, dir, 600_000), "npm ci of the previous release");
+  }
+  return dir;
+}
+
+describe(`upgrade from the previous release ${PREVIOUS_RELEASE.slice(0, 7)}`, () => {
+  let e: Engine;
+  const dirs = {} as Record<Stack, string>;
+  const before = {} as Record<Stack, Record<string, string>>;
+
+  beforeAll(() => {
+    e = startEngine("upgrade");
+    const previous = checkoutPreviousRelease(e);
+    for (const stack of STACKS) {
+      dirs[stack] = project(e, stack, LOCAL, stack, previous);
+      ok(pulumi(e, dirs[stack], ["up", "--stack", stack, "--yes", "--skip-preview"]), `up ${stack} with the previous release`);
+      before[stack] = dataObjects(e, NAMESPACE[stack]);
+      // The same scratch project (state, salt) now runs the current code.
+      project(e, stack, LOCAL, stack);
+    }
+  }, 900_000);
+
+  afterAll(() => stopEngine(e), 120_000);
+
+  describe.each(STACKS)("%s stack", (stack) => {
+    test("the preview with the current code replaces and deletes nothing that holds data, and drops no resource without an alias", () => {
+      const changes = changesOf(ok(pulumi(e, dirs[stack], ["preview", "--stack", stack, "--json"]), "preview").stdout);
+      console.log(table(stack, changes));
+      const lost = [...changes].filter(([urn, c]) => (c === "replaced" || c === "deleted") && HOLDS_DATA.test(parseUrn(urn).type)).map(([urn, c]) => `${c}: ${urn}`);
+      expect(lost).toEqual([]);
+      const dropped = [...changes]
+        .filter(([urn, c]) => c === "deleted" && parseUrn(urn).type !== ONE_SHOT)
+        .map(([urn]) => urn)
+        .filter((urn) => !Object.keys(REMOVED_SINCE_PREVIOUS_RELEASE).some((k) => urn.endsWith(k)));
+      expect(dropped).toEqual([]);
+      expect([...changes.values()].filter((c) => c === "same").length).toBeGreaterThan(0);
+    }, 900_000);
+
+    test("pulumi up with the current code keeps the namespace, StatefulSets, volumes and Secrets with their values", () => {
+      ok(pulumi(e, dirs[stack], ["up", "--stack", stack, "--yes", "--skip-preview"]), `up ${stack} with the current code`);
+      const after = dataObjects(e, NAMESPACE[stack]);
+      // Objects the release had keep their uid (not re-created) and Secrets their data digest.
+      const changed = Object.keys(before[stack]).filter((k) => after[k] !== before[stack][k]);
+      expect(changed).toEqual([]);
+    }, 900_000);
+  });
+
+  describe("destroying the prod stack", () => {
+    test("pulumi destroy stops at the protected resources and deletes nothing", () => {
+      const objects = (ns: string) => (kubectlJson(e, ["get", "all", "-n", ns]).items as any[]).map((o) => `${o.kind}/${o.metadata.name}`).sort();
+      const present = objects(NAMESPACE.prod);
+      const r = pulumi(e, dirs.prod, ["destroy", "--stack", "prod", "--yes", "--skip-preview"]);
+      console.log(`pulumi destroy --stack prod (exit ${r.code}):\n${r.output.trim().split("\n").filter((l) => /protect/i.test(l)).slice(0, 5).join("\n")}`);
+      expect(r.code).not.toBe(0);
+      expect(r.output).toMatch(/protected/i);
+      expect(r.output).toMatch(/pulumi state unprotect/);
+      expect(objects(NAMESPACE.prod)).toEqual(present);
+    }, 900_000);
+
+    test("the README's teardown (unprotect, destroy) removes the workloads and leaves the volumes, credentials and namespace", () => {
+      ok(pulumi(e, dirs.prod, ["state", "unprotect", "--all", "--yes", "--stack", "prod"]), "state unprotect");
+      ok(pulumi(e, dirs.prod, ["destroy", "--stack", "prod", "--yes", "--skip-preview"]), "destroy");
+      const ns = NAMESPACE.prod;
+      expect(kubectl(e, ["get", "namespace", ns]).code).toBe(0);
+      const names = (res: string) => (kubectlJson(e, ["get", res, "-n", ns]).items as any[]).map((o) => o.metadata.name).sort();
+      expect(names("statefulsets.apps")).toEqual([]);
+      expect(names("deployments.apps")).toEqual([]);
+      expect(names("secrets")).toEqual(expect.arrayContaining(["clickhouse-auth", "grafana-admin", "jwt-secret", "postgres-auth", "redis-auth"]));
+      const claims = names("persistentvolumeclaims");
+      expect(claims).toContain("postgres-backup");
+      expect(claims).toEqual(expect.arrayContaining(["data-clickhouse-0", "data-kafka-0", "data-postgres-0", "data-redis-0"]));
+    }, 900_000);
+  });
+});
