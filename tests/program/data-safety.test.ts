@@ -58,6 +58,19 @@ describe("protection of what holds data", () => {
     expect(retainedIn(runs.prod!)).toEqual([...RETAINED].sort());
   });
 
+  test("prod protects every random value, credential Secret and datastore StatefulSet, however many there are", () => {
+    const all = runs.prod!.resources;
+    const random = all.filter((r) => r.type.startsWith("random:"));
+    const credentials = all.filter((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.labels?.["platform/credential"]);
+    const datastores = ofType(runs.prod!, STS).filter((s) => s.inputs.metadata.labels["app.kubernetes.io/component"] === "datastore");
+    // At least today's; a new one (e.g. another credential) must be protected too.
+    expect(random.length).toBeGreaterThanOrEqual(6);
+    expect(credentials.length).toBeGreaterThanOrEqual(5);
+    expect(datastores.length).toBe(4);
+    expect([...random, ...credentials, ...datastores].filter((r) => !r.protect).map(key)).toEqual([]);
+    expect(credentials.filter((r) => !r.retainOnDelete).map(key)).toEqual([]);
+  });
+
   test("prod leaves stateless workloads and monitoring unprotected, so they can be replaced", () => {
     const free = runs.prod!.resources.filter((r) => r.custom && !r.protect).map(key);
     expect(free).toEqual(expect.arrayContaining(["kubernetes:apps/v1:Deployment/gateway", `${STS}/prometheus`, "kubernetes:core/v1:Service/redis"]));
