@@ -18,6 +18,9 @@ export interface Registered {
   /** Resource options the mocks' newResource does not see: protect and retainOnDelete as registered. */
   protect: boolean;
   retainOnDelete: boolean;
+  /** The URN under the mocks (parent type $ type :: name), and the URNs it answers to through aliases. */
+  urn: string;
+  aliases: string[];
 }
 
 export interface ProgramRun {
@@ -32,8 +35,8 @@ export type Stack = "dev" | "prod";
 export const ROOT = path.resolve(__dirname, "..");
 
 /** The stack's `platform:` config from Pulumi.<stack>.yaml, as plain objects keyed without namespace. */
-export function stackConfig(stack: Stack): Record<string, unknown> {
-  const doc = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+export function stackConfig(stack: Stack, root = ROOT): Record<string, unknown> {
+  const doc = parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
   return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^platform:/, ""), v]));
 }
 
@@ -81,11 +84,28 @@ const HOOK_BINDINGS = ["BeforeCreate", "AfterCreate", "BeforeUpdate", "AfterUpda
 /**
  * Pulumi's mock monitor cannot register resource hooks (3.248 has no registerResourceHook on it), so
  * a program that binds hooks would fail under mocks. Accept the registrations and keep, per
- * resource, which hooks the program bound, what it depends on and its protect/retainOnDelete options,
- * which the mocks' newResource does not see, so tests can assert them; hooks never run here.
+ * resource, which hooks the program bound, what it depends on, its protect/retainOnDelete options and
+ * its URN and aliases, which the mocks' newResource does not see, so tests can assert them; hooks
+ * never run here.
  */
-type Recorded = Pick<Registered, "hooks" | "dependsOn" | "protect" | "retainOnDelete">;
+type Recorded = Pick<Registered, "hooks" | "dependsOn" | "protect" | "retainOnDelete" | "urn" | "aliases">;
+
+/** URNs a resource answers to besides its own: its aliases, and its parent's carried down as the engine does. */
+function aliasUrns(monitor: any, req: any, aliasesOf: Map<string, string[]>): string[] {
+  const parent: string = req.getParent();
+  const parents = parent ? [parent, ...(aliasesOf.get(parent) ?? [])] : [""];
+  const own = (req.getAliasesList() as any[]).flatMap((a) => {
+    if (a.hasUrn()) return [a.getUrn() as string];
+    const spec = a.getSpec();
+    const under = spec.getNoparent() ? [""] : spec.getParenturn() ? [spec.getParenturn()] : parents;
+    return under.map((p: string) => monitor.newUrn(p, spec.getType() || req.getType(), spec.getName() || req.getName()) as string);
+  });
+  const inherited = parents.slice(1).map((p) => monitor.newUrn(p, req.getType(), req.getName()) as string);
+  return [...new Set([...own, ...inherited])];
+}
+
 function recordRequests(monitor: any, requests: Map<string, Recorded>): void {
+  const aliasesOf = new Map<string, string[]>();
   monitor.registerResourceHook = (_req: unknown, callback: (err: null, res: object) => void) => callback(null, {});
   const registerResource = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: unknown) => {
@@ -93,11 +113,16 @@ function recordRequests(monitor: any, requests: Map<string, Recorded>): void {
     const hooks = binding
       ? Object.fromEntries(HOOK_BINDINGS.map((b) => [b[0].toLowerCase() + b.slice(1), binding[`get${b}List`]() as string[]] as const).filter(([, names]) => names.length > 0))
       : {};
+    const urn: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+    const aliases = aliasUrns(monitor, req, aliasesOf);
+    aliasesOf.set(urn, aliases);
     requests.set(`${req.getType()}::${req.getName()}`, {
       hooks,
       dependsOn: req.getDependenciesList(),
       protect: req.getProtect() ?? false,
       retainOnDelete: req.getRetainondelete() ?? false,
+      urn,
+      aliases,
     });
     return registerResource(req, callback);
   };
@@ -111,12 +136,14 @@ export interface RunOptions {
    * runtime (jest.isolateModules in tests); a one-shot command can load them directly.
    */
   isolate?: (load: () => void) => void;
+  /** Another checkout of the program to run (its index.ts and stack files), e.g. the previous release. */
+  root?: string;
 }
 
 /** Runs index.ts for a stack under mocks. */
 export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<ProgramRun> {
-  const { override, isolate = (load) => load() } = opts;
-  const config = stackConfig(stack);
+  const { override, isolate = (load) => load(), root = ROOT } = opts;
+  const config = stackConfig(stack, root);
   override?.(config);
   const resources: Registered[] = [];
   const generated: string[] = [];
@@ -131,7 +158,7 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
       {
         newResource: (args) => {
           const inputs = unwrapSecrets(args.inputs);
-          resources.push({ type: args.type, name: args.name, inputs, custom: args.custom ?? true, ...(requests.get(`${args.type}::${args.name}`) ?? { hooks: {}, dependsOn: [], protect: false, retainOnDelete: false }) });
+          resources.push({ type: args.type, name: args.name, inputs, custom: args.custom ?? true, ...(requests.get(`${args.type}::${args.name}`) ?? { hooks: {}, dependsOn: [], protect: false, retainOnDelete: false, urn: "", aliases: [] }) });
           return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs, generated) };
         },
         call: (args) => args.inputs,
@@ -145,7 +172,7 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
       Object.fromEntries(Object.entries(config).map(([k, v]) => [`platform:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
     );
     try {
-      exported = require(path.join(ROOT, "index.ts"));
+      exported = require(path.join(root, "index.ts"));
     } catch (e) {
       programError = e;
     }

@@ -12,8 +12,8 @@
  *
  * Renames: a changed name, type or parent gives a resource a new URN, which Pulumi runs as a delete
  * and a create. Whoever renames a resource adds `aliases` with its old name/parent and a comment
- * naming the release it comes from, kept while stacks of that release may exist; the upgrade test
- * (tests/e2e/upgrade.e2e.ts, from tests/e2e/previous-release.ts) fails on the delete otherwise.
+ * naming the release it comes from, kept while stacks of that release may exist; the upgrade tests
+ * (tests/program/upgrade-urns.test.ts, tests/e2e/upgrade.e2e.ts) fail otherwise (docs/upgrades.md).
  */
 import type * as pulumi from "@pulumi/pulumi";
 

@@ -28,7 +28,7 @@ export interface Result {
   seconds: number;
 }
 
-export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Result {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Result {
   const t0 = Date.now();
   const r = spawnSync(cmd, args, { env, cwd, encoding: "utf8", timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
   if (r.error) throw new Error(`${cmd} ${args.join(" ")}: ${r.error.message}`);

@@ -10,10 +10,9 @@
  */
 import Table from "cli-table3";
 import { createHash } from "crypto";
-import * as fs from "fs";
 import * as path from "path";
-import { Engine, kubectl, kubectlJson, ok, project, pulumi, REPO, run, startEngine, stopEngine } from "./engine";
-import { PREVIOUS_RELEASE, REMOVED_SINCE_PREVIOUS_RELEASE } from "./previous-release";
+import { checkoutPreviousRelease, mayDrop, PREVIOUS_RELEASE, urnType } from "../../tools/previous-release";
+import { Engine, kubectl, kubectlJson, ok, project, pulumi, startEngine, stopEngine } from "./engine";
 
 type Stack = "dev" | "prod";
 const STACKS: Stack[] = ["dev", "prod"];
@@ -22,14 +21,6 @@ const LOCAL = ["health.enabled=false"];
 
 /** Types whose replacement or deletion loses data or the secret that opens it. */
 const HOLDS_DATA = /^(kubernetes:core\/v1:(Namespace|PersistentVolumeClaim|Secret)|kubernetes:apps\/v1:StatefulSet|random:.*)$/;
-/** Jobs are named by a hash of what they run, so a changed Job is a new one and the old one goes. */
-const ONE_SHOT = "kubernetes:batch/v1:Job";
-
-/** `urn:pulumi:<stack>::<project>::<parent types $ type>::<name>` → type and name. */
-function parseUrn(urn: string): { type: string; name: string } {
-  const parts = urn.split("::");
-  return { type: parts[2].split("$").pop()!, name: parts.slice(3).join("::") };
-}
 
 type Change = "same" | "updated" | "replaced" | "deleted" | "created";
 const CHANGES: Change[] = ["same", "updated", "replaced", "deleted", "created"];
@@ -59,7 +50,7 @@ function changesOf(previewJson: string): Map<string, Change> {
 function table(stack: Stack, changes: Map<string, Change>): string {
   const byKind = new Map<string, Record<Change, number>>();
   for (const [urn, change] of changes) {
-    const kind = parseUrn(urn).type;
+    const kind = urnType(urn);
     const row = byKind.get(kind) ?? { same: 0, updated: 0, replaced: 0, deleted: 0, created: 0 };
     row[change]++;
     byKind.set(kind, row);
@@ -79,23 +70,6 @@ function dataObjects(e: Engine, namespace: string): Record<string, string> {
   return out;
 }
 
-/** The previous release's tree and its own npm packages, outside the repository. */
-function checkoutPreviousRelease(e: Engine): string {
-  const known = run("git", ["cat-file", "-e", `${PREVIOUS_RELEASE}^{commit}`], e.env, REPO, 30_000);
-  if (known.code !== 0) throw new Error(`previous release ${PREVIOUS_RELEASE} is not in this clone (shallow?): git fetch --unshallow origin`);
-  const dir = path.join(e.root, "previous-release");
-  fs.mkdirSync(dir);
-  ok(run("bash", ["-c", `git archive ${PREVIOUS_RELEASE} | tar -x -C "${dir}"`], e.env, REPO, 120_000), "git archive");
-  const lock = (d: string) => fs.readFileSync(path.join(d, "package-lock.json"), "utf8");
-  if (lock(dir) === lock(REPO)) {
-    // Same lock file, same packages: the installed tree serves both.
-    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
-  } else {
-    ok(run("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], e.env, dir, 600_000), "npm ci of the previous release");
-  }
-  return dir;
-}
-
 describe(`upgrade from the previous release ${PREVIOUS_RELEASE.slice(0, 7)}`, () => {
   let e: Engine;
   const dirs = {} as Record<Stack, string>;
@@ -103,7 +77,7 @@ describe(`upgrade from the previous release ${PREVIOUS_RELEASE.slice(0, 7)}`, ()
 
   beforeAll(() => {
     e = startEngine("upgrade");
-    const previous = checkoutPreviousRelease(e);
+    const previous = checkoutPreviousRelease(path.join(e.root, "previous-release"), "own");
     for (const stack of STACKS) {
       dirs[stack] = project(e, stack, LOCAL, stack, previous);
       ok(pulumi(e, dirs[stack], ["up", "--stack", stack, "--yes", "--skip-preview"]), `up ${stack} with the previous release`);
@@ -119,12 +93,9 @@ describe(`upgrade from the previous release ${PREVIOUS_RELEASE.slice(0, 7)}`, ()
     test("the preview with the current code replaces and deletes nothing that holds data, and drops no resource without an alias", () => {
       const changes = changesOf(ok(pulumi(e, dirs[stack], ["preview", "--stack", stack, "--json", "--show-sames"]), "preview").stdout);
       console.log(table(stack, changes));
-      const lost = [...changes].filter(([urn, c]) => (c === "replaced" || c === "deleted") && HOLDS_DATA.test(parseUrn(urn).type)).map(([urn, c]) => `${c}: ${urn}`);
+      const lost = [...changes].filter(([urn, c]) => (c === "replaced" || c === "deleted") && HOLDS_DATA.test(urnType(urn))).map(([urn, c]) => `${c}: ${urn}`);
       expect(lost).toEqual([]);
-      const dropped = [...changes]
-        .filter(([urn, c]) => c === "deleted" && parseUrn(urn).type !== ONE_SHOT)
-        .map(([urn]) => urn)
-        .filter((urn) => !Object.keys(REMOVED_SINCE_PREVIOUS_RELEASE).some((k) => urn.endsWith(k)));
+      const dropped = [...changes].filter(([urn, c]) => c === "deleted" && !mayDrop(urn)).map(([urn]) => urn);
       expect(dropped).toEqual([]);
       expect([...changes.values()].filter((c) => c === "same").length).toBeGreaterThan(0);
     }, 900_000);

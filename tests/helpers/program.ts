@@ -3,6 +3,6 @@ import { ProgramRun, runProgram as run, RunOptions, Stack } from "../../tools/pr
 
 export * from "../../tools/program-under-mocks";
 
-export function runProgram(stack: Stack, override?: RunOptions["override"]): Promise<ProgramRun> {
-  return run(stack, { override, isolate: (load) => jest.isolateModules(load) });
+export function runProgram(stack: Stack, override?: RunOptions["override"], root?: string): Promise<ProgramRun> {
+  return run(stack, { override, root, isolate: (load) => jest.isolateModules(load) });
 }

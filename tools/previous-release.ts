@@ -1,0 +1,59 @@
+/**
+ * The last landed release. Stacks deployed from it exist, so the current code must upgrade them
+ * without replacing or deleting what holds data: tests/e2e/upgrade.e2e.ts deploys it on the real
+ * engine and updates it with the current code; tests/program/upgrade-urns.test.ts compares the
+ * resources both register under mocks. Move it forward when a release lands (it must stay
+ * reachable from main) and empty REMOVED_SINCE_PREVIOUS_RELEASE.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "./program-under-mocks";
+
+export const PREVIOUS_RELEASE = "515ef5ff180c5d56cb7f6b394029dc41aa420edf";
+
+/**
+ * Resources of the previous release that the current code removes on purpose, by URN suffix
+ * (`<type>::<name>`), each with the reason. Any other resource it had must still exist under its
+ * URN or an alias: a rename without an alias is a delete and a create (docs/upgrades.md).
+ */
+export const REMOVED_SINCE_PREVIOUS_RELEASE: Record<string, string> = {};
+
+/** Jobs are named by a hash of what they run, so a changed Job is a new one and the old one goes. */
+const ONE_SHOT = "kubernetes:batch/v1:Job";
+
+/** `urn:pulumi:<stack>::<project>::<parent types $ type>::<name>` → the type. */
+export function urnType(urn: string): string {
+  return urn.split("::")[2].split("$").pop()!;
+}
+
+/** Whether the current code may drop this resource of the previous release. */
+export function mayDrop(urn: string): boolean {
+  return urnType(urn) === ONE_SHOT || Object.keys(REMOVED_SINCE_PREVIOUS_RELEASE).some((k) => urn.endsWith(`::${k}`));
+}
+
+/**
+ * Extracts the previous release into `dir` (kept when already complete) with npm packages:
+ * "current" links this checkout's (runs under mocks need only the same SDK), "own" installs the
+ * release's lock file, or links when it equals this checkout's (a deploy on the real engine).
+ */
+export function checkoutPreviousRelease(dir: string, packages: "own" | "current"): string {
+  const done = path.join(dir, ".extracted");
+  if (fs.existsSync(done)) return dir;
+  try {
+    execFileSync("git", ["cat-file", "-e", `${PREVIOUS_RELEASE}^{commit}`], { cwd: ROOT, stdio: "ignore" });
+  } catch {
+    throw new Error(`previous release ${PREVIOUS_RELEASE} is not in this clone (a shallow one?): git fetch --unshallow`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  execFileSync("bash", ["-c", `git archive ${PREVIOUS_RELEASE} | tar -x -C "$1"`, "extract", dir], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  const lock = (d: string) => fs.readFileSync(path.join(d, "package-lock.json"), "utf8");
+  if (packages === "current" || lock(dir) === lock(ROOT)) {
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  } else {
+    execFileSync("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"], timeout: 600_000 });
+  }
+  fs.writeFileSync(done, `${PREVIOUS_RELEASE}\n`);
+  return dir;
+}
