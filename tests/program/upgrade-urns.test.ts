@@ -15,6 +15,12 @@ beforeAll(() => {
   previous = checkoutPreviousRelease(path.join(os.tmpdir(), `platform-release-${PREVIOUS_RELEASE.slice(0, 12)}`), "current");
 }, 120_000);
 
+const released: Partial<Record<Stack, ProgramRun>> = {};
+/** The previous release under mocks, once per stack. */
+async function release(stack: Stack): Promise<ProgramRun> {
+  return (released[stack] ??= await runProgram(stack, undefined, previous));
+}
+
 /** URNs of the release's resources that the run neither registers nor aliases. */
 function dropped(before: ProgramRun, now: ProgramRun): string[] {
   const known = new Set(now.resources.flatMap((r) => [r.urn, ...r.aliases]));
@@ -23,7 +29,7 @@ function dropped(before: ProgramRun, now: ProgramRun): string[] {
 
 describe(`resources of the previous release ${PREVIOUS_RELEASE.slice(0, 7)}`, () => {
   test.each(["dev", "prod"] as Stack[])("%s: every one still exists under its URN or an alias", async (stack) => {
-    const before = await runProgram(stack, undefined, previous);
+    const before = await release(stack);
     const now = await runProgram(stack);
     expect(before.resources.length).toBeGreaterThan(100);
     expect(dropped(before, now)).toEqual([]);
@@ -31,7 +37,7 @@ describe(`resources of the previous release ${PREVIOUS_RELEASE.slice(0, 7)}`, ()
 
   test("a renamed resource without an alias is reported", async () => {
     // The Namespace's name is the configured namespace: another one is a new resource.
-    const before = await runProgram("dev", undefined, previous);
+    const before = await release("dev");
     const now = await runProgram("dev", (c) => (c.namespace = "platform-dev-renamed"));
     expect(dropped(before, now)).toEqual(
       expect.arrayContaining([expect.stringMatching(/kubernetes:core\/v1:Namespace::platform-dev$/), expect.stringMatching(/ClusterRole::platform-dev-prometheus-nodes$/)]),
