@@ -109,9 +109,9 @@ describe("scheduled verify's issue", () => {
     expect(r.calls.slice(1)).toEqual(["gh issue comment 42 --body ### `verify --stack prod`: UNHEALTHY\n\nRun: https://run/1"]);
   });
 
-  test("a job that failed before verify ran still reports, and says so", () => {
+  test("a failed job without a report still reports, and says where to look", () => {
     const r = run("failure", "42", "");
-    expect(r.calls[1]).toContain("verify did not run: the job failed before it, see the run.");
+    expect(r.calls[1]).toContain("no report from verify: the job failed before it, or GitHub withheld the output; see the run.");
   });
 
   test("a healthy run closes the open issue, and does nothing when none is open", () => {
