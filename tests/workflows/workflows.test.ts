@@ -198,6 +198,18 @@ describe("every workflow", () => {
     expect(text).not.toMatch(/scripts\/engine|setup-go|\.ci\/run/);
   });
 
+  test("every secret they read is in the README's table of secrets, and the table lists no other", () => {
+    const text = workflowFiles().map((f) => fs.readFileSync(path.join(REPO, ".github", "workflows", f), "utf8")).join("\n");
+    const read = new Set([...text.matchAll(/secrets\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]));
+    // Secrets chosen per stack through the matrix: secrets[matrix.kubeconfig].
+    for (const m of workflow("pull-request.yml").jobs.preview.strategy.matrix.include) read.add(m.kubeconfig);
+    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+    const table = readme.split("\n### Secrets\n")[1].split("\n### ")[0];
+    const documented = new Set([...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...m[1].matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((n) => n[1])));
+    expect([...read].sort()).toEqual([...documented].sort());
+    expect(read.size).toBeGreaterThanOrEqual(5);
+  });
+
   test("puts no expression into a shell script (they come in through env, so no input can inject code)", () => {
     const scripts: string[] = [];
     const collect = (steps: any[] = []) => steps.forEach((s) => s.run && scripts.push(s.run));
