@@ -37,6 +37,19 @@ describe("unit tests of the secret-free job", () => {
   });
 });
 
+describe("setup action: the Pulumi CLI", () => {
+  const steps = localAction("./.github/actions/setup").runs.steps as any[];
+
+  test("is installed at the version of the SDK the program runs with", () => {
+    const sdk = step(steps, (s) => s.id === "sdk", "sdk version");
+    const r = runStep(sdk.run, {});
+    expect(r.code).toBe(0);
+    expect(r.outputs.version).toBe(JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).dependencies["@pulumi/pulumi"]);
+    const install = step(steps, (s) => /^pulumi\/actions@/.test(s.uses ?? ""), "pulumi/actions");
+    expect(install.with).toEqual({ "pulumi-version": "${{ steps.sdk.outputs.version }}" });
+  });
+});
+
 describe("setup action: the stack's kubeconfig", () => {
   const script = step(localAction("./.github/actions/setup").runs.steps, (s) => s.env?.KUBECONFIG_CONTENT !== undefined, "kubeconfig").run;
 
