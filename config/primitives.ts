@@ -13,8 +13,8 @@ export const IMAGE_REF =
 
 /** Well-known defaults, product names and leaked examples from the checklists; never the substance of a credential. */
 export const WEAK_PASSWORDS = [
-  "admin", "password", "passwd", "changeme", "secret", "root", "postgres", "redis", "clickhouse", "kafka", "default",
-  "grafana", "platform", "qwerty", "letmein", "welcome", "iloveyou", "abc", "test",
+  "admin", "admin123", "password", "password123", "changeme", "secret", "root", "postgres", "redis", "clickhouse", "default",
+  "grafana", "123456", "12345678", "qwerty", "letmein", "passwd", "kafka", "platform", "welcome", "iloveyou", "abc", "test",
 ];
 
 /** Keyboard and counting runs; a credential that is a piece of one is guessed first. */
