@@ -97,8 +97,10 @@ export function describeIssues(raw: unknown, issues: z.core.$ZodIssue[]): string
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((k) => `${keyName([...issue.path, k])}: got ${UNKNOWN_VALUE}; allowed: no such key exists here (check the spelling against the configuration reference in README.md)`);
     }
-    if (issue.code === "invalid_key") {
-      return [`${keyName(issue.path)}: got the name ${JSON.stringify(issue.path[issue.path.length - 1])}; allowed: ${issue.issues.map((i) => i.message).join("; ")}`];
+    // Problems with a record entry's name (params.name from the schema's rules) show the name, not the entry.
+    if (issue.code === "invalid_key" || (issue.code === "custom" && issue.params?.name)) {
+      const allowed = issue.code === "invalid_key" ? issue.issues.map((i) => i.message).join("; ") : issue.message;
+      return [`${keyName(issue.path)}: got the name ${JSON.stringify(issue.path[issue.path.length - 1])}; allowed: ${allowed}`];
     }
     const value = valueAt(raw, issue.path);
     // "Required" only where the schema's type check met a missing key, not for a rule about other keys.

@@ -84,7 +84,20 @@ export const cron = z.string().superRefine((v, ctx) => {
   const problem = cronProblem(v);
   if (problem) ctx.addIssue({ code: "custom", message: `a cron schedule such as '0 * * * *' or @hourly/@daily/@weekly/@monthly: ${problem}` });
 });
-export const imageRef = z.string().regex(IMAGE_REF, "an image reference such as registry.example.com/team/app:1.2.3 or name@sha256:<digest>");
+/** A registry host's port (registry:5000/...), when the reference names one, is a TCP port. */
+const registryPortInRange = (ref: string) => {
+  const m = /^[a-z0-9.-]+:([0-9]+)\//.exec(ref);
+  return !m || (Number(m[1]) >= 1 && Number(m[1]) <= 65535);
+};
+const REGISTRY_PORT = "a registry port between 1 and 65535";
+export const imageRef = z
+  .string()
+  .regex(IMAGE_REF, "an image reference such as registry.example.com/team/app:1.2.3 or name@sha256:<digest>")
+  .refine(registryPortInRange, REGISTRY_PORT);
+export const registryRepository = z
+  .string()
+  .regex(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._\/-]+$/, "a registry repository such as registry.example.com/team/gateway")
+  .refine(registryPortInRange, REGISTRY_PORT);
 /** host:port, the port in the TCP range. */
 export const hostPort = (example: string) =>
   z

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { CLAIM_MAX_STORAGE, CONTAINER_MAX, footprint } from "./admission";
 import { MONITORING_NAMES, MONITORING_SECRET_KEYS, monitoringConfigShape } from "./monitoring";
-import { cpu, cron, dnsLabel, DNS_1035_LABEL, ENV_NAME, goDuration, IDENTIFIER, imageRef, memory, port, resources, secretString, storage } from "./primitives";
+import { cpu, cron, dnsLabel, DNS_1035_LABEL, ENV_NAME, goDuration, IDENTIFIER, imageRef, memory, port, registryRepository, resources, secretString, storage } from "./primitives";
 import { parseCpu, parseMemory } from "./quantities";
 
 const secretOverride = secretString(16, "set it with `pulumi config set --secret`");
@@ -74,7 +74,7 @@ const serviceSchema = z
       .object({
         context: z.string().min(1, "a path to a directory holding a Dockerfile"),
         dockerfile: z.string().min(1).optional(),
-        repository: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._\/-]+$/, "a registry repository such as registry.example.com/team/gateway"),
+        repository: registryRepository,
         tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag such as 1.4.2").default("build"),
       })
       .strict()
@@ -201,7 +201,7 @@ export const configSchema = z
       if (svc.metricsPort === svc.port) ctx.addIssue({ code: "custom", path: at("port"), message: `a gRPC port different from the service's metrics port ${svc.metricsPort}` });
       if (svc.public) publicCount++;
       if (PROGRAM_WORKLOADS.some((w) => name === w || name === `${w}-headless`)) {
-        ctx.addIssue({ code: "custom", path: ["services", name], message: `a service name not taken by the program's own workloads (${PROGRAM_WORKLOADS.join(", ")} and their -headless Services)` });
+        ctx.addIssue({ code: "custom", path: ["services", name], params: { name: true }, message: `a service name not taken by the program's own workloads (${PROGRAM_WORKLOADS.join(", ")} and their -headless Services)` });
       }
       svc.uses.forEach((u, i) => {
         if (!names.has(u.target)) {
