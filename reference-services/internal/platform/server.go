@@ -77,6 +77,7 @@ type Running struct {
 	stopProbes  context.CancelFunc
 	probesDone  chan struct{}
 	close       func()
+	stopOnce    sync.Once
 }
 
 // Start serves svc: its APIs and grpc.health.v1 on SERVER_PORT, /metrics (and /admin/fault when
@@ -189,7 +190,10 @@ func watch(ctx context.Context, probes []Probe, opts Options, set func(healthpb.
 }
 
 // Stop reports NOT_SERVING, lets calls in flight finish (bounded), then releases the clients.
-func (r *Running) Stop() {
+// Later calls do nothing.
+func (r *Running) Stop() { r.stopOnce.Do(r.stop) }
+
+func (r *Running) stop() {
 	r.stopProbes()
 	<-r.probesDone
 	r.health.Shutdown()

@@ -1,0 +1,120 @@
+package gateway_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"platform/reference-services/internal/gateway"
+	"platform/reference-services/internal/learning"
+	"platform/reference-services/internal/platform"
+	"platform/reference-services/internal/refinement"
+	"platform/reference-services/internal/testutil"
+	"platform/reference-services/internal/track"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+type stack struct {
+	redis    *testutil.Redis
+	learning *platform.Running
+	gateway  *grpc.ClientConn
+}
+
+// start runs the real refinement-api and learning-api on one Redis, and the gateway in front.
+func start(t *testing.T) *stack {
+	t.Helper()
+	redis := testutil.StartRedis(t, "gateway-test-password")
+	ref, err := refinement.New(refinement.Config{Redis: redis.Options(), MaxSpeedKmh: 150, MaxTimeDiff: 12 * time.Hour}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	learn, err := learning.New(learning.Config{Redis: redis.Options()}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refRunning := testutil.Serve(t, ref, false)
+	learnRunning := testutil.Serve(t, learn, false)
+	gw, err := gateway.New(gateway.Config{RefinementAddr: refRunning.GRPCAddr, LearningAddr: learnRunning.GRPCAddr}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &stack{redis: redis, learning: learnRunning, gateway: testutil.Conn(t, testutil.Serve(t, gw, false).GRPCAddr)}
+}
+
+func submit(conn *grpc.ClientConn, req *refinement.RefineRequest) (*gateway.SubmitResponse, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return platform.Call[gateway.SubmitResponse](ctx, conn, gateway.ServiceName, "SubmitTrack", req)
+}
+
+var t0 = time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
+
+func TestSubmitTrackGoesThroughRefinementAndLearning(t *testing.T) {
+	s := start(t)
+	testutil.WaitHealth(t, s.gateway, healthpb.HealthCheckResponse_SERVING, "", gateway.ServiceName)
+
+	points := []track.Point{
+		{RecordedAt: t0, Latitude: 48.85, Longitude: 2.35},
+		{RecordedAt: t0.Add(time.Hour), Latitude: 49.44, Longitude: 1.10}, // about 110 km in an hour
+		{RecordedAt: t0.Add(time.Hour + time.Minute), Latitude: 50.63, Longitude: 3.06},
+	}
+	res, err := submit(s.gateway, &refinement.RefineRequest{DeviceID: "truck-1", Points: points})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Refined.Accepted) != 2 || res.Refined.Rejected != 1 {
+		t.Fatalf("refined: %+v", res.Refined)
+	}
+	if res.Profile == nil || res.Profile.Tracks != 1 || res.Profile.Points != 2 || res.Profile.Rejected != 1 || res.Profile.DistanceKm < 100 {
+		t.Fatalf("profile: %+v", res.Profile)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := platform.Call[learning.Profile](ctx, s.gateway, gateway.ServiceName, "GetProfile", &learning.ProfileRequest{DeviceID: "truck-1"})
+	if err != nil || p.Tracks != 1 {
+		t.Fatalf("GetProfile through the gateway: %+v, %v", p, err)
+	}
+}
+
+func TestDownstreamCodesReachTheClient(t *testing.T) {
+	s := start(t)
+	if _, err := submit(s.gateway, &refinement.RefineRequest{DeviceID: "truck-1"}); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("no points: got %v, want InvalidArgument from refinement-api", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := platform.Call[learning.Profile](ctx, s.gateway, gateway.ServiceName, "GetProfile", &learning.ProfileRequest{DeviceID: "nobody"}); status.Code(err) != codes.NotFound {
+		t.Fatalf("unknown device: got %v, want NotFound from learning-api", err)
+	}
+}
+
+func TestGatewayIsNotServingWhileADownstreamServiceIsNot(t *testing.T) {
+	s := start(t)
+	testutil.WaitHealth(t, s.gateway, healthpb.HealthCheckResponse_SERVING, "", gateway.ServiceName)
+
+	// Redis down: both backends report NOT_SERVING, and so does the gateway.
+	s.redis.Stop()
+	testutil.WaitHealth(t, s.gateway, healthpb.HealthCheckResponse_NOT_SERVING, "", gateway.ServiceName)
+	s.redis.Start(t)
+	testutil.WaitHealth(t, s.gateway, healthpb.HealthCheckResponse_SERVING, "", gateway.ServiceName)
+
+	// learning-api gone altogether: its health check fails to connect.
+	s.learning.Stop()
+	testutil.WaitHealth(t, s.gateway, healthpb.HealthCheckResponse_NOT_SERVING, "", gateway.ServiceName)
+}
+
+func TestAddressesFromTheEnvironment(t *testing.T) {
+	env := platform.NewEnv(platform.MapEnv(map[string]string{"REFINEMENT_ADDR": "refinement-api:50051"}))
+	c := gateway.ConfigFromEnv(env)
+	if c.RefinementAddr != "refinement-api:50051" || env.Err() == nil || env.Err().Error() != `LEARNING_ADDR="": expected host:port of learning-api` {
+		t.Fatalf("ConfigFromEnv = %+v, %v", c, env.Err())
+	}
+}
