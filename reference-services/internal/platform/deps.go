@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -41,4 +42,12 @@ func HealthProbe(name string, conn *grpc.ClientConn) Probe {
 		}
 		return nil
 	}}
+}
+
+// redisLog sends go-redis's own messages (one per failed dial) to the service's JSON log at debug
+// level: the probe loop already reports the outage once, with its cause.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "client", "go-redis")
 }
