@@ -2,8 +2,6 @@ package gateway_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -20,8 +18,6 @@ import (
 	"platform/reference-services/internal/track"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
 type stack struct {
 	redis    *testutil.Redis
 	learning *platform.Running
@@ -32,17 +28,17 @@ type stack struct {
 func start(t *testing.T) *stack {
 	t.Helper()
 	redis := testutil.StartRedis(t, "gateway-test-password")
-	ref, err := refinement.New(refinement.Config{Redis: redis.Options(), MaxSpeedKmh: 150, MaxTimeDiff: 12 * time.Hour}, quiet)
+	ref, err := refinement.New(refinement.Config{Redis: redis.Options(), MaxSpeedKmh: 150, MaxTimeDiff: 12 * time.Hour}, testutil.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	learn, err := learning.New(learning.Config{Redis: redis.Options()}, quiet)
+	learn, err := learning.New(learning.Config{Redis: redis.Options()}, testutil.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	refRunning := testutil.Serve(t, ref, false)
 	learnRunning := testutil.Serve(t, learn, false)
-	gw, err := gateway.New(gateway.Config{RefinementAddr: refRunning.GRPCAddr, LearningAddr: learnRunning.GRPCAddr}, quiet)
+	gw, err := gateway.New(gateway.Config{RefinementAddr: refRunning.GRPCAddr, LearningAddr: learnRunning.GRPCAddr}, testutil.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package learning_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"math"
 	"testing"
 	"time"
@@ -20,7 +18,7 @@ import (
 
 func serve(t *testing.T, redis *testutil.Redis) *grpc.ClientConn {
 	t.Helper()
-	svc, err := learning.New(learning.Config{Redis: redis.Options()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc, err := learning.New(learning.Config{Redis: redis.Options()}, testutil.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

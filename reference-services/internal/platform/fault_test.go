@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +18,11 @@ import (
 func setFault(t *testing.T, metricsAddr, body string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPut, "http://"+metricsAddr+"/admin/fault", strings.NewReader(body))
+	return do(t, req)
+}
+
+func do(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -30,10 +34,7 @@ func setFault(t *testing.T, metricsAddr, body string) (int, string) {
 }
 
 func TestFaultSwitchInjectsErrorsSeenByMetricsButSparesHealth(t *testing.T) {
-	var up atomic.Bool
-	up.Store(true)
-	r := testutil.Serve(t, echoSvc(&up), true)
-	conn := testutil.Conn(t, r.GRPCAddr)
+	_, r, conn := echoServer(t, true, true)
 	testutil.WaitHealth(t, conn, healthpb.HealthCheckResponse_SERVING, "")
 
 	if code, body := setFault(t, r.MetricsAddr, `{"error_rate": 1}`); code != http.StatusOK || !strings.Contains(body, `"error_rate":1`) {
@@ -62,10 +63,7 @@ func TestFaultSwitchInjectsErrorsSeenByMetricsButSparesHealth(t *testing.T) {
 }
 
 func TestFaultSwitchAddsLatency(t *testing.T) {
-	var up atomic.Bool
-	up.Store(true)
-	r := testutil.Serve(t, echoSvc(&up), true)
-	conn := testutil.Conn(t, r.GRPCAddr)
+	_, r, conn := echoServer(t, true, true)
 	if code, body := setFault(t, r.MetricsAddr, `{"latency_ms": 300}`); code != http.StatusOK {
 		t.Fatalf("PUT latency: %d %s", code, body)
 	}
@@ -87,8 +85,7 @@ func TestFaultSwitchAddsLatency(t *testing.T) {
 }
 
 func TestFaultSwitchRefusesValuesOutOfBounds(t *testing.T) {
-	var up atomic.Bool
-	r := testutil.Serve(t, echoSvc(&up), true)
+	_, r, _ := echoServer(t, false, true)
 	for body, want := range map[string]string{
 		`{"error_rate": 1.5}`:    "error_rate=1.5: expected a share between 0 and 1",
 		`{"error_rate": -0.1}`:   "error_rate=-0.1",
@@ -102,21 +99,14 @@ func TestFaultSwitchRefusesValuesOutOfBounds(t *testing.T) {
 		}
 	}
 	// Refused values leave the switch as it was.
-	res, err := http.Get("http://" + r.MetricsAddr + "/admin/fault")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var b strings.Builder
-	_, _ = io.Copy(&b, res.Body)
-	if !strings.Contains(b.String(), `"error_rate":0,"latency_ms":0`) {
-		t.Fatalf("switch after refused values: %s", b.String())
+	req, _ := http.NewRequest(http.MethodGet, "http://"+r.MetricsAddr+"/admin/fault", nil)
+	if _, got := do(t, req); !strings.Contains(got, `"error_rate":0,"latency_ms":0`) {
+		t.Fatalf("switch after refused values: %s", got)
 	}
 }
 
 func TestFaultEndpointOnlyWithDebugEndpoints(t *testing.T) {
-	var up atomic.Bool
-	r := testutil.Serve(t, echoSvc(&up), false)
+	_, r, _ := echoServer(t, false, false)
 	if code, _ := setFault(t, r.MetricsAddr, `{"error_rate": 1}`); code != http.StatusNotFound {
 		t.Fatalf("admin endpoint with ENABLE_DEBUG_ENDPOINTS=false: %d, want 404", code)
 	}

@@ -24,6 +24,10 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
+// LivenessService is the health name that stays SERVING while the process runs, whatever the
+// dependencies do; "" and the API names follow the dependencies (readiness).
+const LivenessService = "liveness"
+
 // Common is what the program gives every service (components/platform.ts).
 type Common struct {
 	ServerPort     int
@@ -116,6 +120,8 @@ func Start(c Common, svc Service, opts Options, log *slog.Logger) (*Running, err
 	for _, n := range names {
 		hs.SetServingStatus(n, healthpb.HealthCheckResponse_NOT_SERVING)
 	}
+	// For kubelet's liveness probe: a dependency outage makes the pod unready, never restarts it.
+	hs.SetServingStatus(LivenessService, healthpb.HealthCheckResponse_SERVING)
 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry}))

@@ -46,6 +46,14 @@ func echoSvc(up *atomic.Bool) platform.Service {
 	}
 }
 
+// echoServer serves echoSvc with its dependency up or not; the returned switch flips it.
+func echoServer(t *testing.T, up, debug bool) (*atomic.Bool, *platform.Running, *grpc.ClientConn) {
+	dep := new(atomic.Bool)
+	dep.Store(up)
+	r := testutil.Serve(t, echoSvc(dep), debug)
+	return dep, r, testutil.Conn(t, r.GRPCAddr)
+}
+
 func say(conn *grpc.ClientConn, text string) (*echo, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -53,9 +61,7 @@ func say(conn *grpc.ClientConn, text string) (*echo, error) {
 }
 
 func TestHealthFollowsTheDependencyForServerAndNamedService(t *testing.T) {
-	var up atomic.Bool
-	r := testutil.Serve(t, echoSvc(&up), false)
-	conn := testutil.Conn(t, r.GRPCAddr)
+	up, _, conn := echoServer(t, false, false)
 
 	// Down from the start: never SERVING before a probe round has passed.
 	testutil.WaitHealth(t, conn, healthpb.HealthCheckResponse_NOT_SERVING, "", echoService)
@@ -63,6 +69,10 @@ func TestHealthFollowsTheDependencyForServerAndNamedService(t *testing.T) {
 	testutil.WaitHealth(t, conn, healthpb.HealthCheckResponse_SERVING, "", echoService)
 	up.Store(false)
 	testutil.WaitHealth(t, conn, healthpb.HealthCheckResponse_NOT_SERVING, "", echoService)
+	// Liveness does not follow dependencies: an outage must not restart the pods.
+	if got := testutil.Health(t, conn, platform.LivenessService); got != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("liveness during an outage: %s", got)
+	}
 	up.Store(true)
 	testutil.WaitHealth(t, conn, healthpb.HealthCheckResponse_SERVING, "", echoService)
 
@@ -74,10 +84,7 @@ func TestHealthFollowsTheDependencyForServerAndNamedService(t *testing.T) {
 }
 
 func TestJSONMethodAnswersAndKeepsClientErrorCodes(t *testing.T) {
-	var up atomic.Bool
-	up.Store(true)
-	r := testutil.Serve(t, echoSvc(&up), false)
-	conn := testutil.Conn(t, r.GRPCAddr)
+	_, _, conn := echoServer(t, true, false)
 	got, err := say(conn, "hello")
 	if err != nil || got.Text != "hello" {
 		t.Fatalf("Say(hello) = %v, %v", got, err)
@@ -109,10 +116,7 @@ func monitoredMetrics(t *testing.T) []string {
 }
 
 func TestMetricsCarryTheNamesAndLabelsOfTheRulesAndDashboards(t *testing.T) {
-	var up atomic.Bool
-	up.Store(true)
-	r := testutil.Serve(t, echoSvc(&up), false)
-	conn := testutil.Conn(t, r.GRPCAddr)
+	_, r, conn := echoServer(t, true, false)
 	for range 3 {
 		if _, err := say(conn, "hi"); err != nil {
 			t.Fatal(err)

@@ -2,8 +2,6 @@ package refinement_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"math"
 	"strings"
 	"testing"
@@ -88,7 +86,7 @@ func TestLimitsFromTheEnvironment(t *testing.T) {
 
 func serve(t *testing.T, redis *testutil.Redis) (*platform.Running, *grpc.ClientConn) {
 	t.Helper()
-	svc, err := refinement.New(refinement.Config{Redis: redis.Options(), MaxSpeedKmh: 150, MaxTimeDiff: 12 * time.Hour}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc, err := refinement.New(refinement.Config{Redis: redis.Options(), MaxSpeedKmh: 150, MaxTimeDiff: 12 * time.Hour}, testutil.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package storage_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +27,6 @@ const (
 	database   = "telemetry"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
 func config(chAddr string, k *testutil.Kafka, password string) storage.Config {
 	env := platform.NewEnv(platform.MapEnv(map[string]string{
 		"CLICKHOUSE_ADDR": chAddr, "CLICKHOUSE_DATABASE": database, "CLICKHOUSE_USER": chUser, "CLICKHOUSE_PASSWORD": chPassword,
@@ -45,7 +41,7 @@ func config(chAddr string, k *testutil.Kafka, password string) storage.Config {
 
 func serve(t *testing.T, c storage.Config) *grpc.ClientConn {
 	t.Helper()
-	svc, err := storage.New(c, quiet)
+	svc, err := storage.New(c, testutil.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,9 @@ import (
 	"platform/reference-services/internal/platform"
 )
 
+// Quiet is the logger services get in tests.
+var Quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 // Options probe fast so status changes show within a test's patience.
 var Options = platform.Options{Host: "127.0.0.1", ProbeInterval: 100 * time.Millisecond, ProbeTimeout: 500 * time.Millisecond}
 
@@ -106,7 +109,7 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 func Serve(t testing.TB, svc platform.Service, debug bool) *platform.Running {
 	t.Helper()
 	common := platform.Common{ServerPort: 0, MetricsPort: 0, DebugEndpoints: debug}
-	r, err := platform.Start(common, svc, Options, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r, err := platform.Start(common, svc, Options, Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
