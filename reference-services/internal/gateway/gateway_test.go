@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"context"
+	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -105,6 +107,21 @@ func TestGatewayIsNotServingWhileADownstreamServiceIsNot(t *testing.T) {
 	// learning-api gone altogether: its health check fails to connect.
 	s.learning.Stop()
 	testutil.WaitHealth(t, s.gateway, healthpb.HealthCheckResponse_NOT_SERVING, "", gateway.ServiceName)
+
+	// Back on the same address after a while (a rollout): the gateway reconnects within seconds.
+	time.Sleep(4 * time.Second)
+	learn, err := learning.New(learning.Config{Redis: s.redis.Options()}, testutil.Quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(s.learning.GRPCAddr)
+	p, _ := strconv.Atoi(port)
+	testutil.ServeOn(t, learn, false, p)
+	start := time.Now()
+	testutil.WaitHealth(t, s.gateway, healthpb.HealthCheckResponse_SERVING, "", gateway.ServiceName)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("gateway took %s to serve again after learning-api came back", took)
+	}
 }
 
 func TestAddressesFromTheEnvironment(t *testing.T) {

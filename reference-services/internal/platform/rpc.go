@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding"
@@ -50,9 +52,16 @@ func ServiceDesc(name string, methods ...grpc.MethodDesc) *grpc.ServiceDesc {
 	return &grpc.ServiceDesc{ServiceName: name, HandlerType: (*any)(nil), Methods: methods, Metadata: "json"}
 }
 
+// Reconnect within seconds once a backend is back (gRPC's default backoff grows to 2 minutes, which
+// would keep the gateway NOT_SERVING long after a backend's rollout).
+var reconnect = grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 200 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 3 * time.Second},
+	MinConnectTimeout: 2 * time.Second,
+}
+
 // Dial connects to another service (plain text inside the cluster, like the probes kubelet sends).
 func Dial(addr string) (*grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithConnectParams(reconnect))
 	if err != nil {
 		return nil, fmt.Errorf("gRPC client for %s: %w", addr, err)
 	}

@@ -105,10 +105,16 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 	}
 }
 
-// Serve starts svc in-process on loopback ports with fast probes; it stops with the test.
+// Serve starts svc in-process on free loopback ports with fast probes; it stops with the test.
 func Serve(t testing.TB, svc platform.Service, debug bool) *platform.Running {
 	t.Helper()
-	common := platform.Common{ServerPort: 0, MetricsPort: 0, DebugEndpoints: debug}
+	return ServeOn(t, svc, debug, 0)
+}
+
+// ServeOn is Serve with the gRPC port given, e.g. to restart a service where its clients expect it.
+func ServeOn(t testing.TB, svc platform.Service, debug bool, port int) *platform.Running {
+	t.Helper()
+	common := platform.Common{ServerPort: port, MetricsPort: 0, DebugEndpoints: debug}
 	r, err := platform.Start(common, svc, Options, Quiet)
 	if err != nil {
 		t.Fatal(err)
