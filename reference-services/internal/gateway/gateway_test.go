@@ -27,7 +27,7 @@ type stack struct {
 }
 
 // start runs the real refinement-api and learning-api on one Redis, and the gateway in front.
-func start(t *testing.T) *stack {
+func start(t testing.TB) *stack {
 	t.Helper()
 	redis := testutil.StartRedis(t, "gateway-test-password")
 	ref, err := refinement.New(refinement.Config{Redis: redis.Options(), MaxSpeedKmh: 150, MaxTimeDiff: 12 * time.Hour}, testutil.Quiet)
@@ -129,5 +129,20 @@ func TestAddressesFromTheEnvironment(t *testing.T) {
 	c := gateway.ConfigFromEnv(env)
 	if c.RefinementAddr != "refinement-api:50051" || env.Err() == nil || env.Err().Error() != `LEARNING_ADDR="": expected host:port of learning-api` {
 		t.Fatalf("ConfigFromEnv = %+v, %v", c, env.Err())
+	}
+}
+
+// BenchmarkSubmitTrack: one call through the gateway, refinement-api and learning-api to Redis,
+// all on loopback: go test ./internal/gateway -run '^$' -bench SubmitTrack
+func BenchmarkSubmitTrack(b *testing.B) {
+	s := start(b)
+	testutil.WaitHealth(b, s.gateway, healthpb.HealthCheckResponse_SERVING, "")
+	points := []track.Point{{RecordedAt: t0, Latitude: 48.85, Longitude: 2.35}}
+	b.ResetTimer()
+	for i := range b.N {
+		points[0].RecordedAt = t0.Add(time.Duration(i) * time.Second)
+		if _, err := submit(s.gateway, &refinement.RefineRequest{DeviceID: "bench", Points: points}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
