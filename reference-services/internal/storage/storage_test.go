@@ -27,11 +27,16 @@ const (
 	database   = "telemetry"
 )
 
-func config(chAddr string, k *testutil.Kafka, password string) storage.Config {
-	env := platform.NewEnv(platform.MapEnv(map[string]string{
+// config is the service's environment with SASL through mechanism ("" for the default, SCRAM-SHA-512).
+func config(chAddr string, k *testutil.Kafka, mechanism, password string) storage.Config {
+	vars := map[string]string{
 		"CLICKHOUSE_ADDR": chAddr, "CLICKHOUSE_DATABASE": database, "CLICKHOUSE_USER": chUser, "CLICKHOUSE_PASSWORD": chPassword,
-		"KAFKA_BROKERS": k.SASLAddr, "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_SASL_USERNAME": k.User, "KAFKA_SASL_PASSWORD": password,
-	}))
+		"KAFKA_BROKERS": k.SASLAddr, "KAFKA_SASL_USERNAME": k.User, "KAFKA_SASL_PASSWORD": password,
+	}
+	if mechanism != "" {
+		vars["KAFKA_SASL_MECHANISM"] = mechanism
+	}
+	env := platform.NewEnv(platform.MapEnv(vars))
 	c := storage.ConfigFromEnv(env)
 	if err := env.Err(); err != nil {
 		panic(err)
@@ -77,7 +82,7 @@ func createTopic(t *testing.T, addr string) {
 	}
 }
 
-func TestStorePositionsWritesClickHouseAndKafkaWithSASL(t *testing.T) {
+func TestStorePositionsWritesClickHouseAndKafkaWithSASLSCRAM(t *testing.T) {
 	chAddr := testutil.StartClickHouse(t, chUser, chPassword)
 	kafka := testutil.StartKafka(t)
 	ch, err := clickhouse.Open(&clickhouse.Options{Addr: []string{chAddr}, Auth: clickhouse.Auth{Username: chUser, Password: chPassword}})
@@ -94,7 +99,7 @@ func TestStorePositionsWritesClickHouseAndKafkaWithSASL(t *testing.T) {
 		}
 	}
 
-	conn := serve(t, config(chAddr, kafka, kafka.Password))
+	conn := serve(t, config(chAddr, kafka, "", kafka.Password))
 	// The topic the program's Job creates is missing: a produce could not succeed.
 	time.Sleep(5 * testutil.Options.ProbeInterval)
 	testutil.WaitHealth(t, conn, healthpb.HealthCheckResponse_NOT_SERVING, "", storage.ServiceName)
@@ -135,10 +140,13 @@ func TestStorePositionsWritesClickHouseAndKafkaWithSASL(t *testing.T) {
 		t.Fatalf("no points: got %v, want InvalidArgument", err)
 	}
 
-	// A wrong SASL password: the broker refuses the client and the service does not serve.
-	wrong := serve(t, config(chAddr, kafka, "not-the-password"))
-	time.Sleep(5 * testutil.Options.ProbeInterval)
-	testutil.WaitHealth(t, wrong, healthpb.HealthCheckResponse_NOT_SERVING, "", storage.ServiceName)
+	// SASL/PLAIN works as well; a wrong password is refused by the broker and the service does not serve.
+	testutil.WaitHealth(t, serve(t, config(chAddr, kafka, "PLAIN", kafka.Password)), healthpb.HealthCheckResponse_SERVING, "")
+	for _, mechanism := range []string{"PLAIN", "SCRAM-SHA-512"} {
+		wrong := serve(t, config(chAddr, kafka, mechanism, "not-the-password"))
+		time.Sleep(5 * testutil.Options.ProbeInterval)
+		testutil.WaitHealth(t, wrong, healthpb.HealthCheckResponse_NOT_SERVING, "", storage.ServiceName)
+	}
 }
 
 func TestSettingsFromTheEnvironment(t *testing.T) {

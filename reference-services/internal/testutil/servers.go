@@ -97,7 +97,8 @@ func StartClickHouse(t testing.TB, user, password string) string {
 	return addr
 }
 
-// Kafka is a single KRaft broker: PLAINTEXT on Addr, SASL/PLAIN with User and Password on SASLAddr.
+// Kafka is a single KRaft broker: PLAINTEXT on Addr, SASL (PLAIN and SCRAM-SHA-512, both with User
+// and Password) on SASLAddr.
 type Kafka struct {
 	Addr, SASLAddr, User, Password string
 }
@@ -130,8 +131,9 @@ func StartKafka(t testing.TB) *Kafka {
 		"controller.listener.names=CONTROLLER",
 		"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
 		"inter.broker.listener.name=PLAINTEXT",
-		"sasl.enabled.mechanisms=PLAIN",
+		"sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512",
 		fmt.Sprintf(`listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_%s="%s";`, k.User, k.Password),
+		"listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
 		"log.dirs=" + filepath.Join(dir, "data"),
 		"auto.create.topics.enable=false",
 		"offsets.topic.replication.factor=1",
@@ -143,7 +145,9 @@ func StartKafka(t testing.TB) *Kafka {
 		t.Fatal(err)
 	}
 	java := []string{"-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dlog4j.configuration=file:/dev/null", "-cp", classpath}
-	format := exec.Command("java", append(java, "kafka.tools.StorageTool", "format", "-t", "MkU3OEVBNTcwNTJENDM2Qg", "-c", properties)...)
+	// SCRAM users live in the cluster metadata; format writes the first one (Kafka 3.5 and later).
+	scramUser := fmt.Sprintf("SCRAM-SHA-512=[name=%s,password=%s]", k.User, k.Password)
+	format := exec.Command("java", append(java, "kafka.tools.StorageTool", "format", "-t", "MkU3OEVBNTcwNTJENDM2Qg", "-c", properties, "--add-scram", scramUser)...)
 	if out, err := format.CombinedOutput(); err != nil {
 		t.Fatalf("formatting Kafka's log dir: %v\n%s", err, out)
 	}
