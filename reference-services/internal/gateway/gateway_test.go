@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"platform/reference-services/internal/gateway"
@@ -26,8 +28,9 @@ type stack struct {
 	gateway  *grpc.ClientConn
 }
 
-// start runs the real refinement-api and learning-api on one Redis, and the gateway in front.
-func start(t testing.TB) *stack {
+// start runs the real refinement-api and learning-api on one Redis, and the gateway in front
+// (authenticating with secret when it is not empty).
+func start(t testing.TB, secret ...byte) *stack {
 	t.Helper()
 	redis := testutil.StartRedis(t, "gateway-test-password")
 	ref, err := refinement.New(refinement.Config{Redis: redis.Options(), MaxSpeedKmh: 150, MaxTimeDiff: 12 * time.Hour}, testutil.Quiet)
@@ -40,7 +43,7 @@ func start(t testing.TB) *stack {
 	}
 	refRunning := testutil.Serve(t, ref, false)
 	learnRunning := testutil.Serve(t, learn, false)
-	gw, err := gateway.New(gateway.Config{RefinementAddr: refRunning.GRPCAddr, LearningAddr: learnRunning.GRPCAddr}, testutil.Quiet)
+	gw, err := gateway.New(gateway.Config{RefinementAddr: refRunning.GRPCAddr, LearningAddr: learnRunning.GRPCAddr, JWTSecret: secret}, testutil.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +51,11 @@ func start(t testing.TB) *stack {
 }
 
 func submit(conn *grpc.ClientConn, req *refinement.RefineRequest) (*gateway.SubmitResponse, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	return submitWith(context.Background(), conn, req)
+}
+
+func submitWith(ctx context.Context, conn *grpc.ClientConn, req *refinement.RefineRequest) (*gateway.SubmitResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return platform.Call[gateway.SubmitResponse](ctx, conn, gateway.ServiceName, "SubmitTrack", req)
 }
@@ -124,11 +131,57 @@ func TestGatewayIsNotServingWhileADownstreamServiceIsNot(t *testing.T) {
 	}
 }
 
+func bearer(t *testing.T, method jwt.SigningMethod, secret []byte, expires time.Time) context.Context {
+	t.Helper()
+	claims := jwt.MapClaims{"sub": "drill"}
+	if !expires.IsZero() {
+		claims["exp"] = expires.Unix()
+	}
+	token, err := jwt.NewWithClaims(method, claims).SignedString(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
+}
+
+func TestCallsNeedABearerTokenSignedWithTheJWTSecret(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef-gateway")
+	s := start(t, secret...)
+	testutil.WaitHealth(t, s.gateway, healthpb.HealthCheckResponse_SERVING, "", gateway.ServiceName)
+	req := &refinement.RefineRequest{DeviceID: "truck-9", Points: []track.Point{{RecordedAt: t0, Latitude: 1, Longitude: 1}}}
+	hour := time.Now().Add(time.Hour)
+
+	if _, err := submitWith(bearer(t, jwt.SigningMethodHS256, secret, hour), s.gateway, req); err != nil {
+		t.Fatalf("valid token: %v", err)
+	}
+	for name, ctx := range map[string]context.Context{
+		"no token":          context.Background(),
+		"another secret":    bearer(t, jwt.SigningMethodHS256, []byte("another-secret-of-thirty-two-bytes!!"), hour),
+		"expired":           bearer(t, jwt.SigningMethodHS256, secret, time.Now().Add(-time.Hour)),
+		"no expiry":         bearer(t, jwt.SigningMethodHS256, secret, time.Time{}),
+		"another algorithm": bearer(t, jwt.SigningMethodHS512, secret, hour),
+		"not bearer":        metadata.AppendToOutgoingContext(context.Background(), "authorization", "Basic dXNlcjpwYXNz"),
+	} {
+		if _, err := submitWith(ctx, s.gateway, req); status.Code(err) != codes.Unauthenticated {
+			t.Errorf("%s: got %v, want Unauthenticated", name, err)
+		}
+	}
+	// Health checks (kubelet, verify) need no token.
+	if got := testutil.Health(t, s.gateway, ""); got != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("health without a token: %s", got)
+	}
+}
+
 func TestAddressesFromTheEnvironment(t *testing.T) {
 	env := platform.NewEnv(platform.MapEnv(map[string]string{"REFINEMENT_ADDR": "refinement-api:50051"}))
 	c := gateway.ConfigFromEnv(env)
-	if c.RefinementAddr != "refinement-api:50051" || env.Err() == nil || env.Err().Error() != `LEARNING_ADDR="": expected host:port of learning-api` {
+	if c.RefinementAddr != "refinement-api:50051" || c.JWTSecret != nil || env.Err() == nil || env.Err().Error() != `LEARNING_ADDR="": expected host:port of learning-api` {
 		t.Fatalf("ConfigFromEnv = %+v, %v", c, env.Err())
+	}
+	env = platform.NewEnv(platform.MapEnv(map[string]string{"REFINEMENT_ADDR": "r:1", "LEARNING_ADDR": "l:2", "JWT_SECRET": "short-secret-value"}))
+	gateway.ConfigFromEnv(env)
+	if err := env.Err(); err == nil || err.Error() != "JWT_SECRET: expected a secret of at least 256 bits (32 bytes)" {
+		t.Fatalf("short JWT secret: %v", err)
 	}
 }
 

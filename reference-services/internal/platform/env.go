@@ -57,6 +57,11 @@ func (e *Env) Secret(key string) string {
 	return v
 }
 
+// Invalid records a problem with a secret found by the caller; the value is never repeated.
+func (e *Env) Invalid(key, allowed string) {
+	e.errs = append(e.errs, fmt.Errorf("%s: expected %s", key, allowed))
+}
+
 // Int is a whole number in [min, max], def when unset.
 func (e *Env) Int(key string, def, min, max int) int {
 	v, ok := e.raw(key, "")
