@@ -6,7 +6,7 @@
  * a Kubernetes API port-forward (`serviceName` + `servicePort`, resolved by port-forward.ts).
  */
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { parseDocument } from "yaml";
 import { z } from "zod";
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an SQL identifier (letters, digits, _)");
@@ -121,9 +121,27 @@ export function parseInClusterTargets(input: readonly InClusterTarget[]): Parsed
   return z.array(inClusterTarget).parse(input);
 }
 
+/**
+ * YAML (or JSON) to plain data. A syntax error names the line, column and the parser's error code
+ * only: the parser's own messages quote the source (a password among it).
+ */
+function parseYamlQuietly(text: string, source: string): unknown {
+  const doc = parseDocument(text);
+  if (doc.errors.length) {
+    const where = doc.errors.map((e) => `  line ${e.linePos?.[0].line ?? "?"}, column ${e.linePos?.[0].col ?? "?"}: ${e.code}`);
+    throw new Error(`${source} is not valid YAML (values are not shown; see the file at these lines):\n${where.join("\n")}`);
+  }
+  try {
+    return doc.toJS();
+  } catch (err) {
+    // e.g. an alias without its anchor, whose message names the alias
+    throw new Error(`${source} is not valid YAML: ${(err as Error).name} while resolving the document (values are not shown)`);
+  }
+}
+
 /** Parses a targets document (YAML or JSON text); the error names the path of every bad field. */
 export function parseTargetsDocument(text: string, source: string): TargetsFile {
-  const result = targetsFileSchema.safeParse(parseYaml(text));
+  const result = targetsFileSchema.safeParse(parseYamlQuietly(text, source));
   if (!result.success) {
     const issues = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n");
     throw new Error(`${source} is not a valid targets file:\n${issues}`);

@@ -78,6 +78,16 @@ test("an invalid targets file exits 2 naming the bad field", async () => {
   expect(stderr).toContain("targets.0.database");
 });
 
+test("a targets file with a YAML syntax error exits 2 naming the file and line, never the password", async () => {
+  const path = join(dir, "broken.yaml");
+  writeFileSync(path, `targets:\n  - kind: redis\n    name: redis\n    password: ${PASSWORD}\n   host: x: y\n`);
+  const { code, stdout, stderr } = await verify("--targets", path);
+  expect(code).toBe(2);
+  expect(stderr).toContain(`${path} is not valid YAML`);
+  expect(stderr).toMatch(/line 5, column \d+/);
+  expect(stdout + stderr).not.toContain(PASSWORD);
+});
+
 test("a stack's health output may be a targets list, placed in the stack's namespace", () => {
   const doc = targetsFromStackOutputs({ namespace: "platform", health: [{ kind: "grafana", name: "grafana", serviceName: "grafana", servicePort: 3000 }] }, "dev");
   expect(doc).toEqual({ namespace: "platform", targets: [{ kind: "grafana", name: "grafana", serviceName: "grafana", servicePort: 3000 }] });

@@ -1,0 +1,43 @@
+/** The targets file: what an operator sees when it is wrong. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadTargetsFile } from "../../health";
+
+const SECRET = "Sup3r-secret-pw";
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "health-targets-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function load(text: string): () => unknown {
+  const path = join(dir, "targets.yaml");
+  writeFileSync(path, text);
+  return () => loadTargetsFile(path);
+}
+
+const head = "targets:\n  - kind: redis\n    name: redis\n    host: redis.internal\n    port: 6379\n";
+
+describe("a YAML syntax error names the file and the line, never a value", () => {
+  test.each([
+    // The parser notices an unclosed quote at the end of the file.
+    ["an unclosed quote in the password", `${head}    password: "${SECRET}\n`, 7],
+    ["a mis-indented key after the password", `${head}    password: ${SECRET}\n   username: app: x\n`, 7],
+    ["an invalid escape inside the password", `${head}    password: "${SECRET}\\q"\n`, 6],
+    ["a duplicate password key", `${head}    password: ${SECRET}\n    password: ${SECRET}2\n`, 7],
+    ["an unclosed flow mapping", `targets: [ { kind: redis, password: ${SECRET} }\n`, 2],
+  ])("%s", (_, text, line) => {
+    const run = load(text);
+    expect(run).toThrow(join(dir, "targets.yaml"));
+    expect(run).toThrow(`line ${line}, column`);
+    expect(run).toThrow(/is not valid YAML/);
+    expect(run).not.toThrow(SECRET.slice(0, 6));
+  });
+
+  test("an alias without its anchor is refused without naming it", () => {
+    const run = load(`${head}    password: *${SECRET}\n`);
+    expect(run).toThrow(/is not valid YAML/);
+    expect(run).not.toThrow(SECRET.slice(0, 6));
+  });
+});
