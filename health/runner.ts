@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { checkFor } from "./checks";
 import { CheckFailure, describeError } from "./checks/failure";
-import { HealthTarget, parseTargets, ParsedTarget, secretsOf, TargetKind } from "./targets";
+import { addressOf, HealthTarget, parseTargets, ParsedTarget, secretsOf, TargetKind } from "./targets";
 
 export interface RunOptions {
   /** Limit of one attempt of one check. */
@@ -82,7 +82,7 @@ async function attempt(run: (signal: AbortSignal) => Promise<string>, target: Pa
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new CheckFailure(`timed out after ${timeoutMs} ms waiting for ${target.host}:${target.port}`);
+      const err = new CheckFailure(`timed out after ${timeoutMs} ms waiting for ${addressOf(target)}`);
       controller.abort(err);
       reject(err);
     }, timeoutMs);

@@ -1,6 +1,6 @@
 /** ClickHouse (HTTP interface): SELECT 1 in the expected database, and every expected table there. */
 import { ClickHouseLogLevel, createClient } from "@clickhouse/client";
-import { ParsedTarget } from "../targets";
+import { addressOf, ParsedTarget } from "../targets";
 import { Check, plural } from "./check";
 import { authFailure, CheckFailure } from "./failure";
 
@@ -14,7 +14,7 @@ export const clickhouseCheck: Check<ClickHouseTarget> = {
   describe: (t) => `SELECT 1, database ${t.database}${t.tables.length ? `, ${plural(t.tables.length, "table")}` : ""}`,
   async run(t, ctx) {
     const client = createClient({
-      url: `http://${t.host}:${t.port}`,
+      url: `http://${addressOf(t)}`,
       username: t.user,
       password: t.password,
       database: t.database,

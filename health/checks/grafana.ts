@@ -1,5 +1,5 @@
 /** Grafana: /api/health must answer 200 with database "ok". */
-import { ParsedTarget } from "../targets";
+import { addressOf, ParsedTarget } from "../targets";
 import { Check } from "./check";
 import { CheckFailure } from "./failure";
 import { getJson } from "./http";
@@ -9,7 +9,7 @@ type GrafanaTarget = Extract<ParsedTarget, { kind: "grafana" }>;
 export const grafanaCheck: Check<GrafanaTarget> = {
   describe: () => "/api/health",
   async run(t, ctx) {
-    const health = await getJson<{ database?: string; version?: string }>(`http://${t.host}:${t.port}/api/health`, ctx.signal);
+    const health = await getJson<{ database?: string; version?: string }>(`http://${addressOf(t)}/api/health`, ctx.signal);
     if (health.database !== "ok") throw new CheckFailure(`database is ${JSON.stringify(health.database ?? null)}, expected "ok"`);
     return `database ok${health.version ? `, version ${health.version}` : ""}`;
   },

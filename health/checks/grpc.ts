@@ -1,7 +1,7 @@
 /** gRPC: grpc.health.v1.Health/Check must answer SERVING for the server ("") and each named service. */
 import * as grpc from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
-import { ParsedTarget } from "../targets";
+import { addressOf, ParsedTarget } from "../targets";
 import { Check, onAbort } from "./check";
 import { CheckFailure } from "./failure";
 
@@ -21,7 +21,7 @@ const HealthClient = grpc.makeClientConstructor(healthService, "grpc.health.v1.H
 export const grpcCheck: Check<GrpcTarget> = {
   describe: (t) => `Health/Check SERVING${t.services.length ? ` (+${t.services.length} named)` : ""}`,
   async run(t, ctx) {
-    const client = new HealthClient(`${t.host}:${t.port}`, grpc.credentials.createInsecure());
+    const client = new HealthClient(addressOf(t), grpc.credentials.createInsecure());
     const calls: grpc.ClientUnaryCall[] = [];
     const unregister = onAbort(ctx.signal, () => {
       calls.forEach((c) => c.cancel());

@@ -1,5 +1,5 @@
 /** Prometheus: /-/ready must answer 200 and every active scrape target must be up. */
-import { ParsedTarget } from "../targets";
+import { addressOf, ParsedTarget } from "../targets";
 import { Check, plural } from "./check";
 import { CheckFailure } from "./failure";
 import { getJson, getOk } from "./http";
@@ -12,7 +12,7 @@ interface TargetsResponse {
 export const prometheusCheck: Check<PrometheusTarget> = {
   describe: () => "ready, scrape targets up",
   async run(t, ctx) {
-    const base = `http://${t.host}:${t.port}`;
+    const base = `http://${addressOf(t)}`;
     await getOk(`${base}/-/ready`, ctx.signal);
     const { data } = await getJson<TargetsResponse>(`${base}/api/v1/targets?state=active`, ctx.signal);
     const targets = data.activeTargets;

@@ -88,6 +88,17 @@ test("a targets file with a YAML syntax error exits 2 naming the file and line, 
   expect(stdout + stderr).not.toContain(PASSWORD);
 });
 
+test("a host with a port is a usage error: exit 2 at once, nothing checked or retried", async () => {
+  const path = targetsFile("host-port.yaml", { targets: [{ kind: "grafana", name: "grafana", host: `${HOST}:${grafana.port}`, port: grafana.port }] });
+  const started = Date.now();
+  const { code, stdout, stderr } = await verify("--targets", path, "--retries", "5", "--backoff", "2000");
+  expect(code).toBe(2);
+  expect(stderr).toContain(`targets.0.host: "${HOST}:${grafana.port}" is not a host name or IP address; give it without port or scheme`);
+  expect(stdout).toBe("");
+  // One backoff alone would take 2 s.
+  expect(Date.now() - started).toBeLessThan(15_000);
+});
+
 test("a stack's health output may be a targets list, placed in the stack's namespace", () => {
   const doc = targetsFromStackOutputs({ namespace: "platform", health: [{ kind: "grafana", name: "grafana", serviceName: "grafana", servicePort: 3000 }] }, "dev");
   expect(doc).toEqual({ namespace: "platform", targets: [{ kind: "grafana", name: "grafana", serviceName: "grafana", servicePort: 3000 }] });

@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadTargetsFile } from "../../health";
+import { loadTargetsFile, parseTargets } from "../../health";
+import { addressOf } from "../../health/targets";
 
 const SECRET = "Sup3r-secret-pw";
 let dir: string;
@@ -39,5 +40,21 @@ describe("a YAML syntax error names the file and the line, never a value", () =>
     const run = load(`${head}    password: *${SECRET}\n`);
     expect(run).toThrow(/is not valid YAML/);
     expect(run).not.toThrow(SECRET.slice(0, 6));
+  });
+});
+
+describe("host is a host name or an IP address, nothing more", () => {
+  const target = (host: string) => ({ kind: "grafana" as const, name: "grafana", host, port: 3000 });
+  test.each(["127.0.0.1:3000", "grafana:3000", "http://grafana", "grafana.platform.svc/", "[::1]", "", "-grafana"])("%j is refused naming the field", (host) => {
+    expect(() => parseTargets([target(host)])).toThrow(/host.*is not a host name or IP address; give it without port or scheme/s);
+  });
+
+  test.each(["127.0.0.1", "::1", "localhost", "grafana.platform.svc.cluster.local", "grafana.platform.svc.cluster.local."])("%j is accepted", (host) => {
+    expect(parseTargets([target(host)])[0].host).toBe(host);
+  });
+
+  test("clients get IPv6 addresses in brackets", () => {
+    expect(addressOf({ host: "::1", port: 3000 })).toBe("[::1]:3000");
+    expect(addressOf({ host: "127.0.0.1", port: 3000 })).toBe("127.0.0.1:3000");
   });
 });
