@@ -308,11 +308,11 @@ export async function startSilent(): Promise<Running> {
  * No Grafana server can be installed here (no Debian package or registry package ships one), so
  * the Grafana check is tested against this HTTP server answering /api/health with Grafana's shape.
  */
-export async function startGrafanaStandIn(database: "ok" | "failing" = "ok"): Promise<Running> {
+export async function startGrafanaStandIn(database: "ok" | "failing" = "ok", body = JSON.stringify({ commit: "03f502a94d", database, version: "11.3.0" })): Promise<Running> {
   const server = createHttpServer((req, res) => {
     if (req.url === "/api/health") {
       res.writeHead(database === "ok" ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify({ commit: "03f502a94d", database, version: "11.3.0" }));
+      res.end(body);
     } else {
       res.writeHead(404).end();
     }
