@@ -286,17 +286,25 @@ export async function startGrpcHealth(statuses: ServingStatusMap): Promise<GrpcH
   return { port, health, stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
 }
 
+export interface SilentServer extends Running {
+  /** Connections the clients have not closed yet. */
+  openConnections(): number;
+}
+
 /** Accepts TCP connections and never says anything: the "hung server" case. */
-export async function startSilent(): Promise<Running> {
+export async function startSilent(): Promise<SilentServer> {
   const sockets = new Set<Socket>();
   const server = createServer((s) => {
     sockets.add(s);
     s.on("error", () => undefined);
+    // Reads (and drops) what arrives, so a client's close is seen and counted.
+    s.resume();
     s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    openConnections: () => sockets.size,
     stop: async () => {
       sockets.forEach((s) => s.destroy());
       await new Promise((resolve) => server.close(resolve));
