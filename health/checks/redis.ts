@@ -20,7 +20,7 @@ function explain(err: unknown): unknown {
   if (code === "WRONGPASS" || code === "NOAUTH" || /invalid password|invalid username-password/i.test(reply)) return authFailure(err);
   if (code === "LOADING") return new CheckFailure(`loading: the server is still loading its dataset into memory (${reply})`);
   if (code === "DENIED") {
-    return new CheckFailure(`refused by protected mode: the server has no password and accepts only loopback clients (${reply.split(". ")[0]})`, { final: true });
+    return new CheckFailure(`refused by protected mode: the server has no password and accepts only loopback clients (${reply.split(". ")[0]})`, "server configuration");
   }
   return err;
 }
@@ -58,7 +58,7 @@ export const redisCheck: Check<RedisTarget> = {
             throw err;
           },
         );
-        if (open) throw new CheckFailure("PING without a password answered PONG: the server does not enforce authentication", { final: true });
+        if (open) throw new CheckFailure("PING without a password answered PONG: the server does not enforce authentication", "server configuration");
         await (t.username ? client.auth(t.username, t.password) : client.auth(t.password));
       }
       const pong = await client.ping();
