@@ -9,13 +9,9 @@ import { authFailure, CheckFailure } from "./failure";
 
 type RedisTarget = Extract<ParsedTarget, { kind: "redis" }>;
 
-/**
- * What the server's error reply means, by its first word. A reply that came before any command
- * (protected mode's DENIED) reaches us wrapped by ioredis, after "Last error: ".
- */
+/** What the server's error reply means, by its first word. */
 function explain(err: unknown): unknown {
-  const message = String((err as Error).message ?? err);
-  const reply = /(?:^|Last error: )(.*)$/s.exec(message)![1];
+  const reply = String((err as Error).message ?? err);
   const code = reply.split(" ")[0];
   if (code === "WRONGPASS" || code === "NOAUTH" || /invalid password|invalid username-password/i.test(reply)) return authFailure(err);
   if (code === "LOADING") return new CheckFailure(`loading: the server is still loading its dataset into memory (${reply})`);
@@ -40,11 +36,11 @@ export const redisCheck: Check<RedisTarget> = {
       enableOfflineQueue: false,
       // The ready check (INFO) waits while the server loads its dataset; PING reports LOADING at once.
       enableReadyCheck: false,
-      // No CLIENT SETINFO on connect: its error reply would swallow protected mode's DENIED.
+      // No CLIENT SETINFO on connect: protected mode's DENIED would answer it and be swallowed,
+      // leaving only "Connection is closed." for the PING.
       disableClientInfo: true,
     });
-    // A reply the server sends before any command (protected mode's DENIED) and the reason a
-    // connection failed come as events; the command itself only says "Connection is closed.".
+    // Why a connection failed comes as an event; the command itself only says "Connection is closed.".
     let reason: unknown;
     client.on("error", (err) => (reason ??= err));
     const unregister = onAbort(ctx.signal, () => client.disconnect());
