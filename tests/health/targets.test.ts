@@ -43,6 +43,18 @@ describe("a YAML syntax error names the file and the line, never a value", () =>
   });
 });
 
+test.each([
+  ["a numeric password", `${head}    password: 12345678901\n`, "targets.0.password", "12345678901"],
+  ["a misspelt password key", `${head}    passwd: ${SECRET}\n`, "targets.0", SECRET],
+  ["a password given as a list", `${head}    password: [${SECRET}]\n`, "targets.0.password", SECRET],
+  ["an unknown kind next to a password", `targets:\n  - { kind: memcached, name: m, host: m, port: 1, password: ${SECRET} }\n`, "targets.0.kind", SECRET],
+])("an invalid field (%s) is named by its path, its value is not printed", (_, text, path, value) => {
+  const run = load(text);
+  expect(run).toThrow(path);
+  expect(run).toThrow(/is not a valid targets file/);
+  expect(run).not.toThrow(value);
+});
+
 describe("host is a host name or an IP address, nothing more", () => {
   const target = (host: string) => ({ kind: "grafana" as const, name: "grafana", host, port: 3000 });
   test.each(["127.0.0.1:3000", "grafana:3000", "http://grafana", "grafana.platform.svc/", "[::1]", "", "-grafana"])("%j is refused naming the field", (host) => {
