@@ -91,12 +91,17 @@ export type ParsedTarget = z.infer<typeof directTarget>;
 type ParsedInClusterTarget = z.infer<typeof inClusterTarget>;
 export type TargetKind = HealthTarget["kind"];
 
+/** An issue's message; YAML reads an unquoted 12345 or true as a number or boolean, so say how to make it text. */
+function explainIssue(i: z.core.$ZodIssue): string {
+  return i.code === "invalid_type" && i.expected === "string" ? `${i.message} (quote the value to make it text)` : i.message;
+}
+
 /** Either form, chosen by `serviceName`, so errors name the fields of that form (a union names none). */
 const targetEntry = z.unknown().transform((value, ctx): ParsedTarget | ParsedInClusterTarget => {
   const schema = typeof value === "object" && value !== null && "serviceName" in value ? inClusterTarget : directTarget;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  for (const issue of result.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+  for (const issue of result.error.issues) ctx.addIssue({ code: "custom", message: explainIssue(issue), path: issue.path });
   return z.NEVER;
 });
 
@@ -124,7 +129,7 @@ export function isInCluster<D extends HealthTarget, C extends InClusterTarget>(t
 function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n");
+  const issues = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${explainIssue(i)}`).join("\n");
   throw new Error(`${what}:\n${issues}`);
 }
 

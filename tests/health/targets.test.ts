@@ -55,6 +55,10 @@ test.each([
   expect(run).not.toThrow(value);
 });
 
+test("a number where text is expected says to quote it", () => {
+  expect(load(`${head}    password: 12345678901\n`)).toThrow("targets.0.password: Invalid input: expected string, received number (quote the value to make it text)");
+});
+
 describe("host is a host name or an IP address, nothing more", () => {
   const target = (host: string) => ({ kind: "grafana" as const, name: "grafana", host, port: 3000 });
   test.each(["127.0.0.1:3000", "grafana:3000", "http://grafana", "grafana.platform.svc/", "[::1]", "", "-grafana"])("%j is refused naming the field", (host) => {
