@@ -46,6 +46,15 @@ test.each([
   }
 });
 
+test("an IPv6 host is reached in brackets", async () => {
+  const v6 = await startGrafanaStandIn("ok", undefined, "::1");
+  try {
+    expect(await checkOne({ ...target(v6.port), host: "::1" })).toMatchObject({ status: "pass", detail: "database ok, version 11.3.0" });
+  } finally {
+    await v6.stop();
+  }
+});
+
 test("a stopped server fails fast, well within the timeout", async () => {
   const port = healthy.port;
   await healthy.stop();

@@ -367,7 +367,11 @@ export async function startSilent(): Promise<SilentServer> {
  * No Grafana server can be installed here (no Debian package or registry package ships one), so
  * the Grafana check is tested against this HTTP server answering /api/health with Grafana's shape.
  */
-export async function startGrafanaStandIn(database: "ok" | "failing" = "ok", body = JSON.stringify({ commit: "03f502a94d", database, version: "11.3.0" })): Promise<Running> {
+export async function startGrafanaStandIn(
+  database: "ok" | "failing" = "ok",
+  body = JSON.stringify({ commit: "03f502a94d", database, version: "11.3.0" }),
+  host = HOST,
+): Promise<Running> {
   const server = createHttpServer((req, res) => {
     if (req.url === "/api/health") {
       res.writeHead(database === "ok" ? 200 : 503, { "content-type": "application/json" });
@@ -376,7 +380,7 @@ export async function startGrafanaStandIn(database: "ok" | "failing" = "ok", bod
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return {
     port: (server.address() as AddressInfo).port,
     stop: async () => {
