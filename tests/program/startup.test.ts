@@ -1,11 +1,57 @@
 /**
- * What `pulumi preview` pays before the program registers anything: the health checks' client
- * libraries load only when a check runs, never at a preview.
+ * What `pulumi preview` pays before the program registers anything: the TypeScript is transpiled by
+ * swc without a type check (Pulumi.yaml's tsconfig option; tsc --noEmit is CI's type check), and the
+ * health checks' client libraries load only when a check runs, never at a preview.
  */
 import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { parse } from "yaml";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+const runtimeOptions = (parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options: Record<string, unknown> } }).runtime.options;
+
+/** A ts-node service made the way @pulumi/pulumi's cmd/run makes one for this project. */
+function pulumiTsNode(project: string | undefined) {
+  const tsnode = require("ts-node") as typeof import("ts-node");
+  return tsnode.create({ compiler: "typescript", project, skipProject: project === undefined, transpileOnly: undefined, compilerOptions: {} });
+}
+
+describe("the program's TypeScript at preview and up", () => {
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "startup-"))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("Pulumi.yaml points the TypeScript runtime at a tsconfig that extends the checked one", () => {
+    expect(runtimeOptions.typescript).toBe(true);
+    const file = path.join(ROOT, String(runtimeOptions.tsconfig));
+    expect(fs.existsSync(file)).toBe(true);
+    expect(fs.readFileSync(file, "utf8")).toMatch(/"extends":\s*"\.\/tsconfig\.json"/);
+  });
+
+  it("transpiles with swc and lets a type error through: type errors are CI's tsc --noEmit's to find", () => {
+    const service = pulumiTsNode(path.join(ROOT, String(runtimeOptions.tsconfig)));
+    expect(service.options.swc).toBe(true);
+    const file = path.join(dir, "typed.ts");
+    const js = service.compile("const n: number = 'not a number';\nexport const doubled = n + n;\n", file);
+    expect(js).toContain("const doubled = n + n");
+    expect(js).not.toContain(": number");
+    // ES2022 output, as tsc emits for the project: class fields stay fields.
+    expect(service.compile("export class A { x = 1; }\n", path.join(dir, "fields.ts"))).toMatch(/class A \{\s*x = 1;/);
+  });
+
+  it("still rejects a syntax error", () => {
+    const service = pulumiTsNode(path.join(ROOT, String(runtimeOptions.tsconfig)));
+    expect(() => service.compile("export const = 1;\n", path.join(dir, "broken.ts"))).toThrow();
+  });
+
+  it("the repository's own tsconfig.json (tsc, jest, the editor, scripts) keeps type-checking", () => {
+    const service = pulumiTsNode(path.join(ROOT, "tsconfig.json"));
+    expect(service.options.swc).toBeFalsy();
+    expect(() => service.compile("const n: number = 'not a number';\nexport const doubled = n + n;\n", path.join(ROOT, "typed-check.ts"))).toThrow(/TS2322/);
+  });
+});
 
 describe("health check clients at preview", () => {
   const CLIENTS = ["ioredis", "kafkajs", "pg", "@clickhouse/client", "grpc-health-check"];
@@ -14,7 +60,7 @@ describe("health check clients at preview", () => {
   function loadedAfter(script: string): string[] {
     const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", `${script};
       const loaded = Object.keys(require.cache).map((f) => ${JSON.stringify(CLIENTS)}.find((c) => f.includes("/node_modules/" + c + "/"))).filter(Boolean);
-      console.log(JSON.stringify([...new Set(loaded)]));`], { cwd: ROOT, encoding: "utf8" });
+      console.log(JSON.stringify([...new Set(loaded)]));`], { cwd: ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.pulumi.json") } });
     return (JSON.parse(out.trim().split("\n").pop()!) as string[]).sort();
   }
 
