@@ -10,9 +10,11 @@ import * as fs from "fs";
 import * as path from "path";
 
 interface Phases {
+  pid: number;
   kind: string;
   start: number;
-  exit: number;
+  /** Absent for a process that was killed (a policy pack). */
+  exit?: number;
   boot: number;
   entryEnd?: number;
   modules: number;
@@ -35,7 +37,9 @@ function lines(file: string): string[] {
 
 /** The runs of one measure, each with the Node.js processes that started during it. */
 function runs(measure: string): Run[] {
-  const phases = lines(`${measure}.phases`).map((l) => JSON.parse(l) as Phases);
+  // A process writes a line when its entry has loaded and another at exit: the last one counts.
+  const byPid = new Map(lines(`${measure}.phases`).map((l) => JSON.parse(l) as Phases).map((p) => [`${p.pid}@${p.start}`, p]));
+  const phases = [...byPid.values()];
   return lines(`${measure}.walls`).map((l) => {
     const [start, end] = l.split(/\s+/).map((s) => Number(s) * 1000);
     return { wall: (end - start) / 1000, processes: phases.filter((p) => p.start >= start && p.start <= end) };
@@ -50,7 +54,7 @@ function median(rs: Run[]): Run {
 
 const sec = (ms: number): string => (ms / 1000).toFixed(2);
 const sum = (ps: Phases[], f: (p: Phases) => number): number => ps.reduce((a, p) => a + f(p), 0);
-const life = (p: Phases): number => p.exit - p.start;
+const life = (p: Phases): number => (p.exit ?? p.start) - p.start;
 const startUp = (p: Phases): number => p.entryEnd ?? life(p);
 
 const measures = {

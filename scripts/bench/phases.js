@@ -1,7 +1,9 @@
 /**
  * Preloaded by scripts/bench/engine.sh into every Node.js process that `pulumi` starts (through
- * NODE_OPTIONS=--require): records where the process's time goes and appends one JSON line to
- * $PLATFORM_BENCH_PHASES when it exits. Plain JavaScript so that measuring loads no TypeScript.
+ * NODE_OPTIONS=--require): records where the process's time goes and appends a JSON line to
+ * $PLATFORM_BENCH_PHASES when its entry has loaded and again when it exits (a policy pack is killed,
+ * so it has only the first; the last line of a pid counts). Plain JavaScript so that measuring loads
+ * no TypeScript.
  *
  * Times are in ms. `start` and `exit` are epoch times, so the benchmark can place the process inside
  * the wall time of the pulumi command; `boot` is node's own start-up before this file ran; `entry` is
@@ -91,7 +93,10 @@ Module._load = function timedLoad(request, parent, isMain) {
       totals.modules += own;
       packages[pkg] = (packages[pkg] ?? 0) + own;
     }
-    if (first) entryEnd = performance.now();
+    if (first) {
+      entryEnd = performance.now();
+      write(false);
+    }
   }
 };
 
@@ -103,7 +108,7 @@ function kind() {
   return path.basename(script);
 }
 
-process.on("exit", () => {
+function write(exited) {
   if (!out) return;
   const round = (v) => Math.round(v);
   const top = Object.entries(packages).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([p, t]) => [p, round(t)]);
@@ -111,7 +116,7 @@ process.on("exit", () => {
     pid: process.pid,
     kind: kind(),
     start: round(epoch(0)),
-    exit: round(epoch(performance.now())),
+    exit: exited ? round(epoch(performance.now())) : undefined,
     boot: round(loadedAt),
     entry: entry && path.basename(path.dirname(entry)) + path.sep + path.basename(entry),
     entryStart: entryStart === undefined ? undefined : round(entryStart),
@@ -120,4 +125,5 @@ process.on("exit", () => {
     top,
   };
   fs.appendFileSync(out, `${JSON.stringify(record)}\n`);
-});
+}
+process.on("exit", () => write(true));
