@@ -12,10 +12,16 @@ import { parse } from "yaml";
 const ROOT = path.resolve(__dirname, "..", "..");
 const runtimeOptions = (parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options: Record<string, unknown> } }).runtime.options;
 
-/** A ts-node service made the way @pulumi/pulumi's cmd/run makes one for this project. */
-function pulumiTsNode(project: string | undefined) {
+/**
+ * A ts-node service made the way @pulumi/pulumi's cmd/run makes one for this project: its defaults,
+ * under the compilerOptions it reads from the tsconfig the runtime options name.
+ */
+function pulumiTsNode(tsconfig: string) {
   const tsnode = require("ts-node") as typeof import("ts-node");
-  return tsnode.create({ compiler: "typescript", project, skipProject: project === undefined, transpileOnly: undefined, compilerOptions: {} });
+  const { loadTypeScriptCompilerOptions } = require("@pulumi/pulumi/tsutils");
+  const compilerOptions = loadTypeScriptCompilerOptions(tsconfig);
+  const defaults = { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true" };
+  return tsnode.create({ compiler: "typescript", project: tsconfig, transpileOnly: compilerOptions.noCheck, compilerOptions: { ...defaults, ...compilerOptions } });
 }
 
 describe("the program's TypeScript at preview and up", () => {
@@ -37,8 +43,15 @@ describe("the program's TypeScript at preview and up", () => {
     const js = service.compile("const n: number = 'not a number';\nexport const doubled = n + n;\n", file);
     expect(js).toContain("const doubled = n + n");
     expect(js).not.toContain(": number");
-    // ES2022 output, as tsc emits for the project: class fields stay fields.
-    expect(service.compile("export class A { x = 1; }\n", path.join(dir, "fields.ts"))).toMatch(/class A \{\s*x = 1;/);
+  });
+
+  it("emits what tsc emits for the project (ES2022, CommonJS), not cmd/run's defaults", () => {
+    const service = pulumiTsNode(path.join(ROOT, String(runtimeOptions.tsconfig)));
+    const js = service.compile("import * as fs from 'fs';\nexport class A { x = 1; read = fs.readFileSync; }\n", path.join(dir, "fields.ts"));
+    // ES2022 class fields stay fields (ES2020 would assign them in a constructor) ...
+    expect(js).toMatch(/class A \{\s*x = 1;/);
+    // ... and imports are require() calls, as the CommonJS program needs.
+    expect(js).toMatch(/require\("fs"\)/);
   });
 
   it("still rejects a syntax error", () => {
