@@ -12,16 +12,12 @@ import { parse } from "yaml";
 const ROOT = path.resolve(__dirname, "..", "..");
 const runtimeOptions = (parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options: Record<string, unknown> } }).runtime.options;
 
-/**
- * A ts-node service made the way @pulumi/pulumi's cmd/run makes one for this project: its defaults,
- * under the compilerOptions it reads from the tsconfig the runtime options name.
- */
-function pulumiTsNode(tsconfig: string) {
-  const tsnode = require("ts-node") as typeof import("ts-node");
-  const { loadTypeScriptCompilerOptions } = require("@pulumi/pulumi/tsutils");
-  const compilerOptions = loadTypeScriptCompilerOptions(tsconfig);
-  const defaults = { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true" };
-  return tsnode.create({ compiler: "typescript", project: tsconfig, transpileOnly: compilerOptions.noCheck, compilerOptions: { ...defaults, ...compilerOptions } });
+const tsnode = require("ts-node") as typeof import("ts-node");
+
+/** A ts-node service made the way @pulumi/pulumi's cmd/run makes one for this project. */
+function pulumiTsNode() {
+  const { pulumiTsNodeOptions } = require("../../scripts/bench/startup");
+  return tsnode.create(pulumiTsNodeOptions());
 }
 
 describe("the program's TypeScript at preview and up", () => {
@@ -37,7 +33,7 @@ describe("the program's TypeScript at preview and up", () => {
   });
 
   it("transpiles with swc and lets a type error through: type errors are CI's tsc --noEmit's to find", () => {
-    const service = pulumiTsNode(path.join(ROOT, String(runtimeOptions.tsconfig)));
+    const service = pulumiTsNode();
     expect(service.options.swc).toBe(true);
     const file = path.join(dir, "typed.ts");
     const js = service.compile("const n: number = 'not a number';\nexport const doubled = n + n;\n", file);
@@ -46,7 +42,7 @@ describe("the program's TypeScript at preview and up", () => {
   });
 
   it("emits what tsc emits for the project (ES2022, CommonJS), not cmd/run's defaults", () => {
-    const service = pulumiTsNode(path.join(ROOT, String(runtimeOptions.tsconfig)));
+    const service = pulumiTsNode();
     const js = service.compile("import * as fs from 'fs';\nexport class A { x = 1; read = fs.readFileSync; }\n", path.join(dir, "fields.ts"));
     // ES2022 class fields stay fields (ES2020 would assign them in a constructor) ...
     expect(js).toMatch(/class A \{\s*x = 1;/);
@@ -55,12 +51,12 @@ describe("the program's TypeScript at preview and up", () => {
   });
 
   it("still rejects a syntax error", () => {
-    const service = pulumiTsNode(path.join(ROOT, String(runtimeOptions.tsconfig)));
+    const service = pulumiTsNode();
     expect(() => service.compile("export const = 1;\n", path.join(dir, "broken.ts"))).toThrow();
   });
 
   it("the repository's own tsconfig.json (tsc, jest, the editor, scripts) keeps type-checking", () => {
-    const service = pulumiTsNode(path.join(ROOT, "tsconfig.json"));
+    const service = tsnode.create({ project: path.join(ROOT, "tsconfig.json") });
     expect(service.options.swc).toBeFalsy();
     expect(() => service.compile("const n: number = 'not a number';\nexport const doubled = n + n;\n", path.join(ROOT, "typed-check.ts"))).toThrow(/TS2322/);
   });
