@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import type { Credential } from "../secrets/generated-secrets";
-import { container, resourceRequirements, restrictedPodSecurity, serviceAccount, workloadLabels } from "../shared/workload";
+import { container, resourceRequirements, podDefaults, serviceAccount, workloadLabels } from "../shared/workload";
 import { Datastore, EnvVar, fromSecret } from "./datastore";
 import { statefulWorkload } from "./stateful";
 
@@ -135,8 +135,7 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
                 spec: {
                   restartPolicy: "Never",
                   serviceAccountName: sa.metadata.name,
-                  automountServiceAccountToken: false,
-                  securityContext: restrictedPodSecurity(UID),
+                  ...podDefaults(UID),
                   containers: [
                     container({
                       name: "pg-dump",

@@ -15,7 +15,7 @@ import {
   container,
   disruptionBudget,
   resourceRequirements,
-  restrictedPodSecurity,
+  podDefaults,
   scrapeAnnotations,
   selectorLabels,
   serviceAccount,
@@ -61,8 +61,7 @@ export class GrpcService extends pulumi.ComponentResource {
             metadata: { labels, annotations: scrapeAnnotations(c.metricsPort) },
             spec: {
               serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              securityContext: restrictedPodSecurity(UID),
+              ...podDefaults(UID),
               topologySpreadConstraints: spreadOverNodes(name),
               containers: [
                 container({

@@ -118,7 +118,8 @@ describe("datastores", () => {
     }
     const [job] = ofType(prod(), K.job);
     const script = job.inputs.spec.template.spec.containers[0].command[2];
-    for (const topic of ["raw-positions", "refined-tracks"]) expect(script).toMatch(new RegExp(`--topic ${topic} --partitions 6 --replication-factor 3 --config min.insync.replicas=2`));
+    // ensure_topic <name> <partitions> <replication factor> <min.insync.replicas>: see tests/program/manifests.test.ts.
+    for (const topic of ["raw-positions", "refined-tracks"]) expect(script).toContain(`\nensure_topic ${topic} 6 3 2`);
     expect(env(named(prod(), K.sts, "kafka").inputs.spec.template.spec.containers[0]).KAFKA_MIN_INSYNC_REPLICAS).toBe("2");
   });
 

@@ -1,0 +1,239 @@
+/**
+ * The manifests against the contracts of the upstream images they run (apache/kafka, redis,
+ * postgres, clickhouse-server): what each image reads at start, where it writes, and what a
+ * change of configuration or credential must do to a running pod.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { PlatformConfig } from "../../config/schema";
+import { kafkaHeapOpts, LOG_DIR_MIGRATION, LOG_DIRS, LOG4J_PROPERTIES, topicsScript } from "../../components/datastores/kafka";
+import { named, ProgramRun, runProgram } from "../helpers/program";
+
+const STS = "kubernetes:apps/v1:StatefulSet";
+const CM = "kubernetes:core/v1:ConfigMap";
+
+const runs: Partial<Record<"dev" | "prod", ProgramRun>> = {};
+beforeAll(async () => {
+  runs.prod = await runProgram("prod");
+  runs.dev = await runProgram("dev");
+});
+const prod = () => runs.prod!;
+
+/** Every pod template the program registers, by workload kind and name. */
+function podTemplates(run: ProgramRun): Array<{ workload: string; spec: any }> {
+  return run.resources.flatMap((r) => {
+    const template = r.type === "kubernetes:batch/v1:CronJob" ? r.inputs.spec?.jobTemplate?.spec?.template : r.inputs.spec?.template;
+    return template?.spec?.containers ? [{ workload: `${r.type.split(":").pop()}/${r.name}`, spec: template.spec }] : [];
+  });
+}
+
+describe("every pod", () => {
+  test.each(["prod", "dev"] as const)("%s: no service-link variables (the Kafka image would turn KAFKA_PORT into a broker property)", (stack) => {
+    const pods = podTemplates(runs[stack]!);
+    // Deployments, StatefulSets, the topics Job and the backup CronJob all count.
+    expect(pods.map((p) => p.workload)).toEqual(expect.arrayContaining(["StatefulSet/kafka", "Deployment/gateway", "CronJob/postgres-backup", "StatefulSet/prometheus"]));
+    expect(pods.some((p) => p.workload.startsWith("Job/kafka-topics"))).toBe(true);
+    expect(pods.filter((p) => p.spec.enableServiceLinks !== false).map((p) => p.workload)).toEqual([]);
+  });
+
+  test("keeps its restricted security context, and an API token only where the API is called", () => {
+    const pods = podTemplates(prod());
+    for (const p of pods) expect([p.workload, p.spec.securityContext]).toEqual([p.workload, expect.objectContaining({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } })]);
+    const withToken = pods.filter((p) => p.spec.automountServiceAccountToken !== false).map((p) => p.workload).sort();
+    expect(withToken).toEqual(["Deployment/kube-state-metrics", "StatefulSet/prometheus"]);
+  });
+});
+
+function env(container: any): Record<string, any> {
+  return Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "manifests-"));
+}
+
+/** Runs a shell script the way the pod's `sh -c` does; returns stdout. */
+function sh(script: string, extraEnv: Record<string, string> = {}): string {
+  return execFileSync("sh", ["-c", script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH, ...extraEnv } });
+}
+
+function tree(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).sort();
+}
+
+describe("Kafka", () => {
+  const broker = (run: ProgramRun) => named(run, STS, "kafka").inputs.spec.template.spec.containers[0];
+
+  test("log.dirs is a directory inside the volume, not its root (lost+found would halt the broker)", () => {
+    for (const run of [prod(), runs.dev!]) {
+      const c = broker(run);
+      const dataMount = c.volumeMounts.find((m: any) => m.name === "data").mountPath;
+      expect(env(c).KAFKA_LOG_DIRS).toBe(LOG_DIRS);
+      expect(path.dirname(LOG_DIRS)).toBe(dataMount);
+      expect(c.command[2]).toContain(LOG_DIR_MIGRATION);
+    }
+  });
+
+  describe("the log dir of the previous release moves into the subdirectory", () => {
+    const DATA = "/var/lib/kafka/data";
+    const migrate = (root: string) => sh(LOG_DIR_MIGRATION.replaceAll(DATA, root));
+    const write = (root: string, files: string[]) => {
+      for (const f of files) {
+        fs.mkdirSync(path.join(root, path.dirname(f)), { recursive: true });
+        fs.writeFileSync(path.join(root, f), f);
+      }
+    };
+
+    test("a broker's data at the volume root: everything but lost+found moves, contents intact", () => {
+      const root = tempDir();
+      fs.mkdirSync(path.join(root, "lost+found"));
+      write(root, ["meta.properties", ".lock", "__cluster_metadata-0/00000000000000000000.log", "raw-positions-0/00000000000000000000.log", "recovery-point-offset-checkpoint"]);
+      expect(migrate(root)).toContain("moving the log dir");
+      expect(fs.readdirSync(root).sort()).toEqual(["logs", "lost+found"]);
+      expect(tree(path.join(root, "logs"))).toEqual([
+        ".lock", "__cluster_metadata-0", "__cluster_metadata-0/00000000000000000000.log", "meta.properties",
+        "raw-positions-0", "raw-positions-0/00000000000000000000.log", "recovery-point-offset-checkpoint",
+      ]);
+      expect(fs.readFileSync(path.join(root, "logs/raw-positions-0/00000000000000000000.log"), "utf8")).toBe("raw-positions-0/00000000000000000000.log");
+    });
+
+    test("a fresh volume (only lost+found) is left alone; Kafka formats the subdirectory itself", () => {
+      const root = tempDir();
+      fs.mkdirSync(path.join(root, "lost+found"));
+      expect(migrate(root)).toBe("");
+      expect(fs.readdirSync(root)).toEqual(["lost+found"]);
+    });
+
+    test("an interrupted move resumes where it stopped", () => {
+      const root = tempDir();
+      write(root, ["meta.properties", "b-0/x.log", "logs.migrating/a-0/x.log"]);
+      migrate(root);
+      expect(fs.readdirSync(root)).toEqual(["logs"]);
+      expect(tree(path.join(root, "logs"))).toEqual(["a-0", "a-0/x.log", "b-0", "b-0/x.log", "meta.properties"]);
+      // Interrupted after meta.properties moved, before the final rename.
+      const late = tempDir();
+      write(late, ["logs.migrating/meta.properties", "logs.migrating/a-0/x.log"]);
+      migrate(late);
+      expect(tree(path.join(late, "logs"))).toEqual(["a-0", "a-0/x.log", "meta.properties"]);
+    });
+
+    test("an already moved log dir is never touched again", () => {
+      const root = tempDir();
+      write(root, ["logs/meta.properties", "logs/a-0/x.log", "meta.properties"]);
+      expect(migrate(root)).toBe("");
+      expect(tree(root)).toEqual(["logs", "logs/a-0", "logs/a-0/x.log", "logs/meta.properties", "meta.properties"]);
+    });
+  });
+
+  test.each([
+    ["1Gi", "-Xms512m -Xmx512m"],
+    ["2Gi", "-Xms1024m -Xmx1024m"],
+    ["512Mi", "-Xms256m -Xmx256m"],
+    ["1500M", "-Xms715m -Xmx715m"],
+    ["32Gi", "-Xms6144m -Xmx6144m"],
+  ])("a %s memory limit gives the JVM heap %s", (limit, heap) => {
+    expect(kafkaHeapOpts(limit)).toBe(heap);
+  });
+
+  test("the broker's heap follows its stack's memory limit", async () => {
+    expect(env(broker(runs.dev!)).KAFKA_HEAP_OPTS).toBe("-Xms512m -Xmx512m");
+    expect(env(broker(prod())).KAFKA_HEAP_OPTS).toBe("-Xms1024m -Xmx1024m");
+    const bigger = await runProgram("dev", (c: any) => (c.kafka.resources.limits.memory = "3Gi"));
+    expect(env(broker(bigger)).KAFKA_HEAP_OPTS).toBe("-Xms1536m -Xmx1536m");
+  });
+
+  test("logs go to the console only: no file appender, no GC log file", () => {
+    const c = broker(prod());
+    const appenders = LOG4J_PROPERTIES.split("\n").filter((l) => /^log4j\.appender\.\w+=/.test(l));
+    expect(appenders).toEqual(["log4j.appender.stdout=org.apache.log4j.ConsoleAppender"]);
+    expect(LOG4J_PROPERTIES).toMatch(/^log4j\.rootLogger=INFO, stdout$/m);
+    expect(named(prod(), CM, "kafka-log4j").inputs.data["log4j.properties"]).toBe(LOG4J_PROPERTIES);
+    const mount = c.volumeMounts.find((m: any) => m.name === "log4j");
+    expect(env(c).KAFKA_LOG4J_OPTS).toBe(`-Dlog4j.configuration=file:${mount.mountPath}/log4j.properties`);
+    expect(mount.subPath).toBeUndefined();
+    expect(env(c).EXTRA_ARGS).toBe("-name kafkaServer"); // without -loggc
+  });
+
+  describe("the topics Job", () => {
+    /** A stand-in for kafka-topics.sh and kafka-configs.sh keeping topics as files, logging each call. */
+    function fakeKafka(topics: Record<string, number>): { bin: string; state: string; calls: () => string[] } {
+      const bin = tempDir();
+      const state = tempDir();
+      for (const [t, n] of Object.entries(topics)) fs.writeFileSync(path.join(state, t), String(n));
+      const log = path.join(state, ".calls");
+      fs.writeFileSync(
+        path.join(bin, "kafka-topics.sh"),
+        `#!/bin/sh
+echo "topics $*" >> ${log}
+op=; topic=; parts=
+while [ $# -gt 0 ]; do
+  case "$1" in --create|--describe|--alter) op=$1 ;; --topic) topic=$2; shift ;; --partitions) parts=$2; shift ;; esac
+  shift
+done
+f=${state}/$topic
+case $op in
+  --create) [ -f "$f" ] || echo "$parts" > "$f" ;;
+  --describe) printf 'Topic: %s\tTopicId: abc\tPartitionCount: %s\tReplicationFactor: 1\tConfigs: \n' "$topic" "$(cat "$f")" ;;
+  --alter) [ "$parts" -gt "$(cat "$f")" ] || { echo "can only be increased" >&2; exit 1; }; echo "$parts" > "$f" ;;
+esac
+`,
+        { mode: 0o755 },
+      );
+      fs.writeFileSync(path.join(bin, "kafka-configs.sh"), `#!/bin/sh\necho "configs $*" >> ${log}\n`, { mode: 0o755 });
+      return { bin, state, calls: () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : []) };
+    }
+    const config = (partitions: number) =>
+      ({ minInsyncReplicas: 2, topics: [{ name: "raw-positions", partitions, replicationFactor: 3 }, { name: "refined-tracks", partitions: 6, replicationFactor: 3 }] }) as PlatformConfig["kafka"];
+    const run = (kafka: ReturnType<typeof fakeKafka>, partitions: number) => sh(topicsScript(config(partitions), "kafka-0:9092").replaceAll("/opt/kafka/bin", kafka.bin));
+    const partitionsOf = (kafka: ReturnType<typeof fakeKafka>, t: string) => Number(fs.readFileSync(path.join(kafka.state, t), "utf8"));
+
+    test("creates missing topics with the configured partitions and min.insync.replicas", () => {
+      const kafka = fakeKafka({});
+      run(kafka, 6);
+      expect([partitionsOf(kafka, "raw-positions"), partitionsOf(kafka, "refined-tracks")]).toEqual([6, 6]);
+      expect(kafka.calls().filter((c) => c.startsWith("configs"))).toEqual([
+        "configs --bootstrap-server kafka-0:9092 --alter --entity-type topics --entity-name raw-positions --add-config min.insync.replicas=2",
+        "configs --bootstrap-server kafka-0:9092 --alter --entity-type topics --entity-name refined-tracks --add-config min.insync.replicas=2",
+      ]);
+    });
+
+    test("raises the partitions of an existing topic to the configured count", () => {
+      const kafka = fakeKafka({ "raw-positions": 3, "refined-tracks": 6 });
+      expect(run(kafka, 12)).toContain("topic raw-positions: raising partitions from 3 to 12");
+      expect([partitionsOf(kafka, "raw-positions"), partitionsOf(kafka, "refined-tracks")]).toEqual([12, 6]);
+    });
+
+    test("never lowers them, and says so", () => {
+      const kafka = fakeKafka({ "raw-positions": 8, "refined-tracks": 6 });
+      expect(run(kafka, 4)).toContain("topic raw-positions: keeps its 8 partitions; Kafka cannot lower them to the configured 4");
+      expect(partitionsOf(kafka, "raw-positions")).toBe(8);
+      expect(kafka.calls().some((c) => c.includes("--alter --topic"))).toBe(false);
+    });
+
+    test("is idempotent: a second run changes nothing", () => {
+      const kafka = fakeKafka({ "raw-positions": 3 });
+      run(kafka, 6);
+      const before = kafka.calls().length;
+      expect(run(kafka, 6)).not.toContain("raising");
+      expect(kafka.calls().slice(before).some((c) => c.includes("--alter --topic"))).toBe(false);
+      expect([partitionsOf(kafka, "raw-positions"), partitionsOf(kafka, "refined-tracks")]).toEqual([6, 6]);
+    });
+
+    test("a topic whose description cannot be read fails the Job instead of passing silently", () => {
+      const kafka = fakeKafka({});
+      fs.writeFileSync(path.join(kafka.bin, "kafka-topics.sh"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+      expect(() => run(kafka, 6)).toThrow(/cannot read its partition count/);
+    });
+
+    test("is what the Job runs, and a partition change names a new Job", async () => {
+      const jobs = (r: ProgramRun) => r.resources.filter((x) => x.type === "kubernetes:batch/v1:Job");
+      const [job] = jobs(prod());
+      const script = job.inputs.spec.template.spec.containers[0].command[2];
+      expect(script).toBe(topicsScript(config(6), "kafka-0.kafka-headless:9092,kafka-1.kafka-headless:9092,kafka-2.kafka-headless:9092"));
+      const raised = await runProgram("prod", (c: any) => (c.kafka.topics[0].partitions = 12));
+      expect(jobs(raised)[0].name).not.toBe(job.name);
+    });
+  });
+});
