@@ -16,7 +16,7 @@ import { healthTargets } from "./health/targets";
 import { PublicEntry } from "./ingress/public-entry";
 import { Monitoring } from "./monitoring";
 import { Flow, NetworkPolicies, Traffic } from "./network/traffic";
-import { GeneratedSecrets } from "./secrets/generated-secrets";
+import { credentialsChecksum, credentialsIn, GeneratedSecrets } from "./secrets/generated-secrets";
 import { GrpcService } from "./services/grpc-service";
 import type { InClusterTarget } from "../health";
 
@@ -75,7 +75,9 @@ export class Platform extends pulumi.ComponentResource {
         ...Object.entries(svc.secretEnv).map(([envName, secret]) => fromSecret(envName, creds[secret].ref)),
         ...Object.entries(svc.env).map(([envName, value]) => ({ name: envName, value })),
       ];
-      return [svcName, new GrpcService(svcName, { namespace, config: svc, env }, child)] as const;
+      const used = credentialsIn(env, Object.values(creds));
+      const podAnnotations = used.length > 0 ? credentialsChecksum(used) : undefined;
+      return [svcName, new GrpcService(svcName, { namespace, config: svc, env, podAnnotations }, child)] as const;
     });
 
     const [publicName, publicSvc] = Object.entries(c.services).find(([, s]) => s.public)!;

@@ -4,12 +4,16 @@
  * change of configuration or credential must do to a running pod.
  */
 import { execFileSync } from "child_process";
+import { createHash, createHmac } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { PlatformConfig } from "../../config/schema";
+import { clickhouseSchema, LOGGER_XML } from "../../components/datastores/clickhouse";
+import { backupScript, sharedMemorySize, SYNC_ROLE_PASSWORD } from "../../components/datastores/postgres";
+import { redisMaxmemory } from "../../components/datastores/redis";
 import { kafkaHeapOpts, LOG_DIR_MIGRATION, LOG_DIRS, LOG4J_PROPERTIES, topicsScript } from "../../components/datastores/kafka";
-import { named, ProgramRun, runProgram } from "../helpers/program";
+import { named, ofType, ProgramRun, runProgram } from "../helpers/program";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
 const CM = "kubernetes:core/v1:ConfigMap";
@@ -235,5 +239,235 @@ esac
       const raised = await runProgram("prod", (c: any) => (c.kafka.topics[0].partitions = 12));
       expect(jobs(raised)[0].name).not.toBe(job.name);
     });
+  });
+});
+
+/** Writes executable stand-ins for the image's tools into a fresh directory, for PATH. */
+function fakeBin(tools: Record<string, string>): string {
+  const bin = tempDir();
+  for (const [name, body] of Object.entries(tools)) fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return bin;
+}
+
+describe("Redis", () => {
+  test.each([
+    ["256Mi", "179mb"],
+    ["1Gi", "716mb"],
+    ["512Mi", "358mb"],
+    ["2G", "1335mb"],
+  ])("a %s memory limit gives maxmemory %s", (limit, maxmemory) => {
+    expect(redisMaxmemory(limit)).toBe(maxmemory);
+  });
+
+  test.each([
+    ["dev", "179mb"],
+    ["prod", "716mb"],
+  ] as const)("%s: refuses writes at maxmemory (noeviction) below the container limit", (stack, maxmemory) => {
+    const args: string[] = named(runs[stack]!, STS, "redis").inputs.spec.template.spec.containers[0].args;
+    const flag = (name: string) => args[args.indexOf(name) + 1];
+    expect([flag("--maxmemory"), flag("--maxmemory-policy")]).toEqual([maxmemory, "noeviction"]);
+  });
+});
+
+describe("Postgres", () => {
+  const pod = (run: ProgramRun) => named(run, STS, "postgres").inputs.spec.template.spec;
+
+  test("is ready only when the server accepts TCP (the initdb server listens on the socket only); alive on the socket", () => {
+    const c = pod(prod()).containers[0];
+    expect(c.readinessProbe.exec.command).toEqual(["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-U", "platform", "-d", "platform"]);
+    expect(c.livenessProbe.exec.command).not.toContain("-h");
+  });
+
+  test.each([
+    ["256Mi", "64Mi"],
+    ["2Gi", "512Mi"],
+    ["1Gi", "256Mi"],
+    ["128Mi", "64Mi"],
+  ])("a %s memory limit gives /dev/shm %s", (limit, size) => {
+    expect(sharedMemorySize(limit)).toBe(size);
+  });
+
+  test.each([
+    ["dev", "64Mi"],
+    ["prod", "512Mi"],
+  ] as const)("%s: /dev/shm is a memory-backed volume of a set size", (stack, size) => {
+    const spec = pod(runs[stack]!);
+    const mount = spec.containers[0].volumeMounts.find((m: any) => m.mountPath === "/dev/shm");
+    expect(spec.volumes.find((v: any) => v.name === mount.name).emptyDir).toEqual({ medium: "Memory", sizeLimit: size });
+  });
+
+  describe("the role's password follows the Secret on every start", () => {
+    function fakePostgres(notReadyFor: number, psqlExit = 0) {
+      const state = tempDir();
+      const bin = fakeBin({
+        pg_isready: `echo "$*" >> ${state}/isready; n=$(cat ${state}/n 2>/dev/null || echo 0); echo $((n + 1)) > ${state}/n; [ "$n" -ge ${notReadyFor} ]`,
+        psql: `echo "$*" > ${state}/psql-args; cat > ${state}/psql-stdin; exit ${psqlExit}`,
+        sleep: "exit 0",
+      });
+      return { state, run: () => execFileSync("sh", ["-c", SYNC_ROLE_PASSWORD], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { PATH: `${bin}:${process.env.PATH}`, POSTGRES_USER: "platform", POSTGRES_PASSWORD: "it's-a-Rotated-pass" } }) };
+    }
+
+    test("waits for TCP readiness, then alters the role with the password on stdin, quoted, logging off", () => {
+      const pg = fakePostgres(3);
+      pg.run();
+      const isready = fs.readFileSync(path.join(pg.state, "isready"), "utf8").trim().split("\n");
+      expect(isready).toHaveLength(4);
+      expect(isready[0]).toBe("-q -h 127.0.0.1 -p 5432");
+      expect(fs.readFileSync(path.join(pg.state, "psql-stdin"), "utf8")).toBe(
+        "SET log_statement = 'none'; SET log_min_error_statement = 'panic'; ALTER ROLE CURRENT_USER PASSWORD 'it''s-a-Rotated-pass';\n",
+      );
+      const args = fs.readFileSync(path.join(pg.state, "psql-args"), "utf8");
+      expect(args).toBe("-X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -p 5432 -U platform -d postgres\n");
+      expect(args).not.toContain("Rotated");
+    });
+
+    test("never fails the container: a failed ALTER is reported and the hook still exits 0", () => {
+      const pg = fakePostgres(0, 1);
+      expect(() => pg.run()).not.toThrow();
+      expect(fs.existsSync(path.join(pg.state, "psql-stdin"))).toBe(true);
+    });
+
+    test("gives up waiting after a bounded time without failing the container", () => {
+      const pg = fakePostgres(10_000);
+      expect(() => pg.run()).not.toThrow();
+      expect(fs.readFileSync(path.join(pg.state, "isready"), "utf8").trim().split("\n")).toHaveLength(600);
+      expect(fs.existsSync(path.join(pg.state, "psql-stdin"))).toBe(false);
+    });
+
+    test("is the postgres container's postStart hook", () => {
+      expect(pod(prod()).containers[0].lifecycle.postStart.exec.command).toEqual(["sh", "-c", SYNC_ROLE_PASSWORD]);
+    });
+  });
+
+  describe("the backup", () => {
+    function backupDir() {
+      const dir = tempDir();
+      const bin = fakeBin({
+        pg_dump: `for a in "$@"; do case "$a" in --file=*) f=\${a#--file=} ;; esac; done; echo partial > "$f"; [ -z "$FAIL_DUMP" ] || exit 1; echo dump >> "$f"`,
+        pg_restore: "exit 0",
+      });
+      const run = (fail = false) =>
+        execFileSync("sh", ["-c", backupScript(3).replaceAll("/backups", dir)], {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "pipe"],
+          env: { PATH: `${bin}:${process.env.PATH}`, PGDATABASE: "platform", ...(fail ? { FAIL_DUMP: "1" } : {}) },
+        });
+      return { dir, run, files: () => fs.readdirSync(dir).sort() };
+    }
+
+    test("a failed dump's .partial file is removed by the next run", () => {
+      const b = backupDir();
+      expect(() => b.run(true)).toThrow();
+      expect(b.files().filter((f) => f.endsWith(".partial"))).toHaveLength(1);
+      b.run();
+      expect(b.files().filter((f) => f.endsWith(".partial"))).toEqual([]);
+      expect(b.files().filter((f) => f.endsWith(".dump"))).toHaveLength(1);
+    });
+
+    test("dumps past the retention are pruned, recent ones and the new one kept", () => {
+      const b = backupDir();
+      const old = path.join(b.dir, "platform-20200101T000000Z.dump");
+      const recent = path.join(b.dir, "platform-recent.dump");
+      fs.writeFileSync(old, "old");
+      fs.writeFileSync(recent, "recent");
+      const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000);
+      fs.utimesSync(old, tenDaysAgo, tenDaysAgo);
+      b.run();
+      const dumps = b.files();
+      expect(dumps).not.toContain(path.basename(old));
+      expect(dumps).toContain(path.basename(recent));
+      expect(dumps).toHaveLength(2);
+    });
+  });
+});
+
+describe("ClickHouse", () => {
+  const template = (run: ProgramRun) => named(run, STS, "clickhouse").inputs.spec.template;
+  const server = (run: ProgramRun) => template(run).spec.containers[0];
+
+  test("logs at information level on the console; no trace files under /var/log", () => {
+    expect(LOGGER_XML).toContain("<level>information</level>");
+    expect(LOGGER_XML).toContain("<console>1</console>");
+    expect(LOGGER_XML).toMatch(/<log remove="remove"\/>/);
+    expect(LOGGER_XML).toMatch(/<errorlog remove="remove"\/>/);
+    const data = named(prod(), CM, "clickhouse-config").inputs.data;
+    expect(data["logger.xml"]).toBe(LOGGER_XML);
+    const spec = template(prod()).spec;
+    const logs = server(prod()).volumeMounts.find((m: any) => m.mountPath === "/var/log/clickhouse-server");
+    expect(spec.volumes.find((v: any) => v.name === logs.name).emptyDir.sizeLimit).toBe("100Mi");
+  });
+
+  test.each(["prod", "dev"] as const)("%s: no ConfigMap in any pod is mounted by subPath (such a mount never sees an update)", (stack) => {
+    for (const { workload, spec } of podTemplates(runs[stack]!)) {
+      const fromConfigMaps = new Set((spec.volumes ?? []).filter((v: any) => v.configMap).map((v: any) => v.name));
+      const bySubPath = spec.containers.flatMap((c: any) => c.volumeMounts ?? []).filter((m: any) => fromConfigMaps.has(m.name) && m.subPath);
+      expect([workload, bySubPath]).toEqual([workload, []]);
+    }
+  });
+
+  test("server settings and schema are directories: conf.d (merged like config.d) and the init directory", () => {
+    const spec = template(prod()).spec;
+    const mounts = Object.fromEntries(server(prod()).volumeMounts.map((m: any) => [m.mountPath, m.name]));
+    const keys = (name: string) => spec.volumes.find((v: any) => v.name === name).configMap.items.map((i: any) => i.key).sort();
+    expect(keys(mounts["/etc/clickhouse-server/conf.d"])).toEqual(["logger.xml", "prometheus.xml"]);
+    expect(keys(mounts["/docker-entrypoint-initdb.d"])).toEqual(Object.keys(clickhouseSchema("telemetry")).sort());
+  });
+
+  test("the schema applies on every start, so a later change reaches an existing volume", () => {
+    expect(env(server(prod())).CLICKHOUSE_ALWAYS_RUN_INITDB_SCRIPTS).toBe("1");
+    // Every statement must then be harmless to repeat.
+    for (const [database, sql] of [["telemetry", clickhouseSchema("telemetry")], ["other_db", clickhouseSchema("other_db")]] as const) {
+      const statements = Object.values(sql)
+        .join("\n")
+        .replace(/--.*$/gm, "")
+        .split(";")
+        .map((s) => s.trim().replace(/\s+/g, " "))
+        .filter(Boolean);
+      expect(statements.length).toBeGreaterThanOrEqual(3);
+      for (const s of statements) expect([database, s]).toEqual([database, expect.stringMatching(/^(CREATE (DATABASE|TABLE|(MATERIALIZED )?VIEW|DICTIONARY) IF NOT EXISTS|ALTER TABLE \S+ (ADD|DROP|MODIFY) (COLUMN|INDEX) IF (NOT )?EXISTS) /)]);
+    }
+  });
+
+  test("a change of any mounted file rolls the pod: its checksum is on the pod template", () => {
+    const data = named(prod(), CM, "clickhouse-config").inputs.data;
+    expect(Object.keys(data).sort()).toEqual(["001_tables.sql", "logger.xml", "prometheus.xml"]);
+    // Server settings first, then the schema files: the order the component hashes them in.
+    const contents = ["prometheus.xml", "logger.xml", "001_tables.sql"].map((k) => data[k]);
+    expect(template(prod()).metadata.annotations["checksum/config"]).toBe(createHash("sha256").update(contents.join("\0")).digest("hex"));
+  });
+
+  test("a startup probe covers a slow first start before liveness counts", () => {
+    const c = server(prod());
+    expect(c.startupProbe).toEqual({ httpGet: { path: "/ping", port: 8123 }, periodSeconds: 5, failureThreshold: 120 });
+    expect(c.livenessProbe.initialDelaySeconds).toBeUndefined();
+  });
+});
+
+describe("rotating a credential rolls the pods that read it", () => {
+  const SECRET = "kubernetes:core/v1:Secret";
+  const hmac = (key: string, value: string) => createHmac("sha256", key).update(value).digest("hex");
+  const sum = (parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex");
+
+  test("each pod carries a keyed hash of exactly the credentials it reads; the key is in no manifest", () => {
+    const run = prod();
+    const secrets = Object.fromEntries(ofType(run, SECRET).map((s) => [s.inputs.metadata.name, s.inputs.stringData]));
+    const value = (secret: string) => Object.entries(secrets[secret]).find(([k]) => ["password", "admin-password", "secret"].includes(k))![1] as string;
+    const inSecrets = Object.keys(secrets).map(value);
+    const keys = run.generated.filter((g) => !inSecrets.includes(g));
+    expect(keys).toHaveLength(1);
+    const expected = (...names: string[]) => sum(names.map((n) => hmac(keys[0], value(n))));
+    const annotation = (kind: string, name: string) => named(run, kind, name).inputs.spec.template.metadata.annotations?.["checksum/credentials"];
+    const DEPLOY = "kubernetes:apps/v1:Deployment";
+    expect(annotation(STS, "redis")).toBe(expected("redis-auth"));
+    expect(annotation(STS, "postgres")).toBe(expected("postgres-auth"));
+    expect(annotation(STS, "clickhouse")).toBe(expected("clickhouse-auth"));
+    expect(annotation(DEPLOY, "refinement-api")).toBe(expected("redis-auth"));
+    expect(annotation(DEPLOY, "learning-api")).toBe(expected("redis-auth"));
+    expect(annotation(DEPLOY, "storage-service")).toBe(expected("clickhouse-auth"));
+    expect(annotation(DEPLOY, "gateway")).toBe(expected("jwt-secret"));
+    expect(annotation(STS, "kafka")).toBeUndefined();
+    const manifests = JSON.stringify(run.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs));
+    expect(manifests).not.toContain(keys[0]);
+    for (const v of inSecrets) expect(JSON.stringify(named(run, STS, "redis").inputs)).not.toContain(v);
   });
 });
