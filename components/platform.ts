@@ -41,7 +41,7 @@ export class Platform extends pulumi.ComponentResource {
     const c = args.config;
     const child = { parent: this };
 
-    const base = new PlatformBase("base", { namespace: c.namespace, environment: c.environment, quota: c.quota }, child);
+    const base = new PlatformBase("base", { namespace: c.namespace, environment: c.environment, quota: c.quota, dns: c.dns }, child);
     const namespace = base.namespaceName;
     this.namespace = namespace;
     this.secrets = new GeneratedSecrets("secrets", { namespace, config: c }, child);

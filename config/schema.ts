@@ -3,7 +3,7 @@
  * Every message says what is allowed; the loader adds the key and the value given.
  */
 import { z } from "zod";
-import { MONITORING_SECRET_KEYS, monitoringConfigShape } from "./monitoring";
+import { cidr, MONITORING_SECRET_KEYS, monitoringConfigShape } from "./monitoring";
 import { cpu, cron, dnsLabel, ENV_NAME, goDuration, IDENTIFIER, imageRef, memory, port, resources, storage, WEAK_PASSWORDS } from "./primitives";
 
 export { WEAK_PASSWORDS };
@@ -60,6 +60,27 @@ const serviceSchema = z
   })
   .strict();
 export type ServiceConfig = z.infer<typeof serviceSchema>;
+
+// --- Cluster DNS (issue 11): where pods resolve names, which the namespace's DNS egress allows. ---
+const DEFAULT_DNS = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, cidrs: ["169.254.20.10/32"] };
+const dnsSchema = z
+  .object({
+    /** Namespace and labels of the cluster DNS pods (CoreDNS). */
+    namespace: dnsLabel.default(DEFAULT_DNS.namespace),
+    podLabels: z
+      .record(z.string().min(1), z.string())
+      .refine((l) => Object.keys(l).length > 0, "at least one label selecting the DNS pods, such as k8s-app: kube-dns")
+      .default(DEFAULT_DNS.podLabels),
+    /**
+     * Addresses answering DNS outside the pod network: NodeLocal DNSCache's link-local address,
+     * the kube-dns Service IP where NodeLocal DNSCache intercepts it, or the node range where DNS
+     * runs on the host network. Only port 53 is opened to them.
+     */
+    cidrs: z.array(cidr).default(DEFAULT_DNS.cidrs),
+  })
+  .strict()
+  .default(DEFAULT_DNS);
+// --- end of cluster DNS ---
 
 const datastoreBase = {
   image: imageRef,
@@ -133,6 +154,7 @@ export const configSchema = z
       .strict()
       .default({ enabled: true, timeoutSeconds: 10, retries: 3 }),
     quota: z.object({ cpu, memory, pods: z.number().int().min(1).max(10000) }).strict(),
+    dns: dnsSchema,
     redisPassword: secretOverride.optional(),
     clickhousePassword: secretOverride.optional(),
     postgresPassword: secretOverride.optional(),
