@@ -67,6 +67,27 @@ function tree(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).sort();
 }
 
+describe("sizes derived from a container's memory limit", () => {
+  const derive = { "Kafka heap": kafkaHeapOpts, "Redis maxmemory": redisMaxmemory, "Postgres /dev/shm": sharedMemorySize };
+  test.each([
+    ["Kafka heap", "1Gi", "-Xms512m -Xmx512m"],
+    ["Kafka heap", "2Gi", "-Xms1024m -Xmx1024m"],
+    ["Kafka heap", "512Mi", "-Xms256m -Xmx256m"],
+    ["Kafka heap", "1500M", "-Xms715m -Xmx715m"],
+    ["Kafka heap", "32Gi", "-Xms6144m -Xmx6144m"], // capped at 6 GiB
+    ["Redis maxmemory", "256Mi", "179mb"],
+    ["Redis maxmemory", "1Gi", "716mb"],
+    ["Redis maxmemory", "512Mi", "358mb"],
+    ["Redis maxmemory", "2G", "1335mb"],
+    ["Postgres /dev/shm", "256Mi", "64Mi"],
+    ["Postgres /dev/shm", "2Gi", "512Mi"],
+    ["Postgres /dev/shm", "1Gi", "256Mi"],
+    ["Postgres /dev/shm", "128Mi", "64Mi"], // never below the container default
+  ] as const)("%s for a %s limit is %s", (what, limit, expected) => {
+    expect(derive[what](limit)).toBe(expected);
+  });
+});
+
 describe("Kafka", () => {
   const broker = (run: ProgramRun) => named(run, STS, "kafka").inputs.spec.template.spec.containers[0];
 
@@ -129,16 +150,6 @@ describe("Kafka", () => {
       expect(migrate(root)).toBe("");
       expect(tree(root)).toEqual(["logs", "logs/a-0", "logs/a-0/x.log", "logs/meta.properties", "meta.properties"]);
     });
-  });
-
-  test.each([
-    ["1Gi", "-Xms512m -Xmx512m"],
-    ["2Gi", "-Xms1024m -Xmx1024m"],
-    ["512Mi", "-Xms256m -Xmx256m"],
-    ["1500M", "-Xms715m -Xmx715m"],
-    ["32Gi", "-Xms6144m -Xmx6144m"],
-  ])("a %s memory limit gives the JVM heap %s", (limit, heap) => {
-    expect(kafkaHeapOpts(limit)).toBe(heap);
   });
 
   test("the broker's heap follows its stack's memory limit", async () => {
@@ -251,15 +262,6 @@ function fakeBin(tools: Record<string, string>): string {
 
 describe("Redis", () => {
   test.each([
-    ["256Mi", "179mb"],
-    ["1Gi", "716mb"],
-    ["512Mi", "358mb"],
-    ["2G", "1335mb"],
-  ])("a %s memory limit gives maxmemory %s", (limit, maxmemory) => {
-    expect(redisMaxmemory(limit)).toBe(maxmemory);
-  });
-
-  test.each([
     ["dev", "179mb"],
     ["prod", "716mb"],
   ] as const)("%s: refuses writes at maxmemory (noeviction) below the container limit", (stack, maxmemory) => {
@@ -276,15 +278,6 @@ describe("Postgres", () => {
     const c = pod(prod()).containers[0];
     expect(c.readinessProbe.exec.command).toEqual(["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-U", "platform", "-d", "platform"]);
     expect(c.livenessProbe.exec.command).not.toContain("-h");
-  });
-
-  test.each([
-    ["256Mi", "64Mi"],
-    ["2Gi", "512Mi"],
-    ["1Gi", "256Mi"],
-    ["128Mi", "64Mi"],
-  ])("a %s memory limit gives /dev/shm %s", (limit, size) => {
-    expect(sharedMemorySize(limit)).toBe(size);
   });
 
   test.each([
