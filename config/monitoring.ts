@@ -4,13 +4,13 @@
  * Everything added after the first stack files has a default, so existing stacks stay valid.
  */
 import { z } from "zod";
-import { imageRef, port, resources, storage } from "./primitives";
+import { hostPort, imageRef, port, resources, secretString, storage } from "./primitives";
 
 const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 export const cidr = z.string().regex(CIDR, "an IPv4 CIDR block such as 10.0.0.0/16 or 0.0.0.0/0");
 const ports = z.array(port).min(1, "at least one TCP port");
 const email = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address such as oncall@example.com");
-const secretValue = z.string().min(8, "a credential of at least 8 characters (set it with `pulumi config set --secret --path`)");
+const secretValue = secretString(8, "set it with `pulumi config set --secret --path`");
 
 const DEFAULT_ALERTMANAGER = {
   image: "prom/alertmanager:v0.27.0",
@@ -49,7 +49,11 @@ export const monitoringConfigShape = {
     .object({
       image: imageRef,
       resources,
-      adminUser: z.string().min(1).refine((u) => u !== "admin", "an admin user name other than the default 'admin'").default("platform-admin"),
+      adminUser: z
+        .string()
+        .min(1, "an admin user name")
+        .refine((u) => u.trim().toLowerCase() !== "admin", "an admin user name other than the default 'admin' (in any case)")
+        .default("platform-admin"),
     })
     .strict(),
   alertmanager: z
@@ -65,7 +69,7 @@ export const monitoringConfigShape = {
         .object({
           to: email,
           from: email,
-          smarthost: z.string().regex(/^[a-z0-9.-]+:[0-9]{1,5}$/, "an SMTP host:port such as smtp.example.com:587"),
+          smarthost: hostPort("smtp.example.com:587"),
           authUsername: z.string().min(1).optional(),
         })
         .strict()
@@ -94,10 +98,18 @@ export const monitoringConfigShape = {
    * When present the program writes them into the receivers Secret; otherwise the operator creates it.
    */
   alertReceiverSecrets: z
-    .object({ pagerdutyRoutingKey: secretValue.optional(), slackWebhookUrl: z.string().url("an https webhook URL").optional(), smtpPassword: secretValue.optional() })
+    .object({
+      pagerdutyRoutingKey: secretValue.regex(/^[A-Za-z0-9_-]{20,64}$/, "a PagerDuty Events v2 routing key: 20 to 64 letters, digits, '-' or '_'").optional(),
+      // The webhook URL is itself the credential: over plain http it would cross the network readable.
+      slackWebhookUrl: z.url({ protocol: /^https$/, error: "an https:// webhook URL (never plain http)" }).pipe(secretValue).optional(),
+      smtpPassword: secretValue.optional(),
+    })
     .strict()
     .optional(),
 };
+
+/** Workloads (and their Services and ServiceAccounts) the monitoring stack names itself. */
+export const MONITORING_NAMES = ["prometheus", "alertmanager", "grafana", "kube-state-metrics"];
 
 /** Root keys of this shape whose values are credentials (the loader never echoes them). */
 export const MONITORING_SECRET_KEYS = ["alertReceiverSecrets"] as const;

@@ -3,15 +3,37 @@
  * Every message says what is allowed; the loader adds the key and the value given.
  */
 import { z } from "zod";
-import { cidr, MONITORING_SECRET_KEYS, monitoringConfigShape } from "./monitoring";
-import { cpu, cron, dnsLabel, ENV_NAME, goDuration, IDENTIFIER, imageRef, memory, port, resources, storage, WEAK_PASSWORDS } from "./primitives";
+import { CLAIM_MAX_STORAGE, CONTAINER_MAX, footprint } from "./admission";
+import { cidr, MONITORING_NAMES, MONITORING_SECRET_KEYS, monitoringConfigShape } from "./monitoring";
+import { cpu, cron, dnsLabel, DNS_1035_LABEL, ENV_NAME, goDuration, IDENTIFIER, imageRef, memory, port, registryRepository, resources, secretString, storage } from "./primitives";
+import { parseCpu, parseMemory } from "./quantities";
 
-export { WEAK_PASSWORDS };
+const secretOverride = secretString(16, "set it with `pulumi config set --secret`");
 
-const secretOverride = z
+/** Namespaces Kubernetes owns: the platform's labels, quota and default-deny policy would break the cluster there. */
+const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+const namespaceName = dnsLabel.refine(
+  (n) => !RESERVED_NAMESPACES.includes(n) && !n.startsWith("kube-"),
+  `a namespace of the platform's own, not ${RESERVED_NAMESPACES.join(", ")} or another kube-* namespace`,
+);
+/** Role names Postgres reserves (pg_* and the SQL keywords that name roles). */
+const postgresUser = z
   .string()
-  .min(16, "a secret of at least 16 characters (set it with `pulumi config set --secret`)")
-  .refine((v) => !WEAK_PASSWORDS.includes(v.toLowerCase()), "not a default or well-known weak password");
+  .regex(IDENTIFIER, "a lower-case SQL identifier")
+  .refine((u) => u !== "postgres", "an application user other than the superuser 'postgres'")
+  .refine((u) => !u.startsWith("pg_") && !["public", "none", "current_user", "current_role", "session_user"].includes(u), "a role name Postgres does not reserve (no pg_ prefix, not public/none/current_user/current_role/session_user)");
+const clickhouseDatabase = z
+  .string()
+  .regex(IDENTIFIER, "a lower-case SQL identifier")
+  .refine((d) => !["system", "information_schema"].includes(d), "a database of the platform's own, not ClickHouse's system or information_schema");
+const clickhouseUser = z
+  .string()
+  .regex(IDENTIFIER, "a lower-case SQL identifier")
+  .refine((u) => u !== "default", "a user other than ClickHouse's built-in 'default'");
+const postgresDatabase = z
+  .string()
+  .regex(IDENTIFIER, "a lower-case SQL identifier")
+  .refine((d) => !["template0", "template1"].includes(d), "a database other than Postgres' templates template0 and template1");
 
 const replicas = z
   .object({
@@ -27,6 +49,22 @@ export type GeneratedSecretName = (typeof GENERATED_SECRETS)[number];
 export const DATASTORES = ["redis", "clickhouse", "kafka", "postgres"] as const;
 export type DatastoreName = (typeof DATASTORES)[number];
 
+/** Variables a datastore adds beside the `uses` entry's own (components/datastores/*: clientEnv). */
+export const DATASTORE_CLIENT_ENV: Record<DatastoreName, string[]> = {
+  redis: ["REDIS_PASSWORD"],
+  clickhouse: ["CLICKHOUSE_DATABASE", "CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD"],
+  kafka: [],
+  postgres: ["POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"],
+};
+/** Variables the program sets on every service (components/platform.ts, grpc-service.ts); `motionLimits` ones included, as it may be switched on later. */
+export const PROGRAM_ENV = ["SERVER_PORT", "METRICS_PORT", "LOG_LEVEL", "ENABLE_DEBUG_ENDPOINTS", "MAX_SPEED_KMH", "MAX_TIME_DIFF"];
+/** Workloads, Services and ServiceAccounts the program names itself; a service may not take one of these names. */
+export const PROGRAM_WORKLOADS = [...DATASTORES, "kafka-exporter", "kafka-topics", "postgres-backup", ...MONITORING_NAMES];
+/** Secrets the program creates (components/secrets/generated-secrets.ts). */
+export const PROGRAM_SECRETS = ["redis-auth", "clickhouse-auth", "postgres-auth", "grafana-admin", "jwt-secret"];
+/** Replication factor of Kafka's internal topics (offsets, transactions), as components/datastores/kafka.ts sets it. */
+export const internalTopicReplication = (brokers: number): number => Math.min(3, brokers);
+
 const serviceSchema = z
   .object({
     port,
@@ -36,7 +74,7 @@ const serviceSchema = z
       .object({
         context: z.string().min(1, "a path to a directory holding a Dockerfile"),
         dockerfile: z.string().min(1).optional(),
-        repository: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._\/-]+$/, "a registry repository such as registry.example.com/team/gateway"),
+        repository: registryRepository,
         tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag such as 1.4.2").default("build"),
       })
       .strict()
@@ -91,7 +129,7 @@ const datastoreBase = {
 export const configSchema = z
   .object({
     environment: z.enum(["dev", "prod"]),
-    namespace: dnsLabel.default("platform"),
+    namespace: namespaceName.default("platform"),
     storageClassName: dnsLabel.optional(),
     ingress: z
       .object({
@@ -111,9 +149,9 @@ export const configSchema = z
       })
       .strict()
       .default({ maxSpeedKmh: 150, maxTimeDiff: "12h", logLevel: "INFO", debugEndpoints: false }),
-    services: z.record(dnsLabel, serviceSchema).refine((s) => Object.keys(s).length > 0, "at least one gRPC service"),
+    services: z.record(z.string().regex(DNS_1035_LABEL, "a Kubernetes Service name: a lower-case letter first, then letters, digits and '-', at most 63 characters"), serviceSchema).refine((s) => Object.keys(s).length > 0, "at least one gRPC service"),
     redis: z.object({ ...datastoreBase, exporterImage: imageRef }).strict(),
-    clickhouse: z.object({ ...datastoreBase, database: z.string().regex(IDENTIFIER, "a lower-case SQL identifier"), user: z.string().regex(IDENTIFIER, "a lower-case SQL identifier").default("platform") }).strict(),
+    clickhouse: z.object({ ...datastoreBase, database: clickhouseDatabase, user: clickhouseUser.default("platform") }).strict(),
     kafka: z
       .object({
         ...datastoreBase,
@@ -124,7 +162,11 @@ export const configSchema = z
           .array(
             z
               .object({
-                name: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, "a Kafka topic name: letters, digits, '.', '_' and '-'"),
+                name: z
+                  .string()
+                  .regex(/^[a-zA-Z0-9._-]{1,249}$/, "a Kafka topic name: letters, digits, '.', '_' and '-', at most 249 characters")
+                  .refine((n) => n !== "." && n !== "..", "a Kafka topic name other than '.' or '..'")
+                  .refine((n) => !n.startsWith("__"), "a topic name not starting with '__' (Kafka's internal topics)"),
                 partitions: z.number().int().min(1, "between 1 and 1000 partitions").max(1000, "between 1 and 1000 partitions"),
                 replicationFactor: z.number().int().min(1, "a replication factor of at least 1"),
               })
@@ -137,8 +179,8 @@ export const configSchema = z
       .object({
         ...datastoreBase,
         exporterImage: imageRef,
-        database: z.string().regex(IDENTIFIER, "a lower-case SQL identifier"),
-        user: z.string().regex(IDENTIFIER, "a lower-case SQL identifier").refine((u) => u !== "postgres", "an application user other than the superuser 'postgres'"),
+        database: postgresDatabase,
+        user: postgresUser,
         backup: z
           .object({ schedule: cron, retentionDays: z.number().int().min(1, "between 1 and 365 days").max(365, "between 1 and 365 days"), storage })
           .strict(),
@@ -153,7 +195,9 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: true, timeoutSeconds: 10, retries: 3 }),
-    quota: z.object({ cpu, memory, pods: z.number().int().min(1).max(10000) }).strict(),
+    quota: z.object({ cpu, memory, pods: z.number().int().min(1, "between 1 and 10000 pods").max(10000, "between 1 and 10000 pods") }).strict(),
+    /** Lets a stack whose name says one environment run as the other; logged as a warning on every run. */
+    allowEnvironmentMismatch: z.boolean().default(false),
     dns: dnsSchema,
     redisPassword: secretOverride.optional(),
     clickhousePassword: secretOverride.optional(),
@@ -175,14 +219,19 @@ export const configSchema = z
       if (svc.image !== undefined && svc.build !== undefined) {
         ctx.addIssue({ code: "custom", path: at("build"), message: "either `image` or `build`, not both" });
       }
-      if (svc.metricsPort === svc.port) ctx.addIssue({ code: "custom", path: at("metricsPort"), message: `a metrics port different from the gRPC port ${svc.port}` });
+      // Reported on `port`, the key the user set: metricsPort is often the default.
+      if (svc.metricsPort === svc.port) ctx.addIssue({ code: "custom", path: at("port"), message: `a gRPC port different from the service's metrics port ${svc.metricsPort}` });
       if (svc.public) publicCount++;
+      if (PROGRAM_WORKLOADS.some((w) => name === w || name === `${w}-headless`)) {
+        ctx.addIssue({ code: "custom", path: ["services", name], params: { name: true }, message: `a service name not taken by the program's own workloads (${PROGRAM_WORKLOADS.join(", ")} and their -headless Services)` });
+      }
       svc.uses.forEach((u, i) => {
         if (!names.has(u.target)) {
           ctx.addIssue({ code: "custom", path: at("uses", i, "target"), message: `one of the services or datastores: ${[...names].join(", ")}` });
         }
         if (u.target === name) ctx.addIssue({ code: "custom", path: at("uses", i, "target"), message: "another service or datastore, not the service itself" });
       });
+      envRules(svc, at, ctx);
     }
     if (publicCount !== 1) {
       ctx.addIssue({ code: "custom", path: ["services"], message: `exactly one service with public: true (the gateway); found ${publicCount}` });
@@ -205,24 +254,139 @@ export const configSchema = z
         ctx.addIssue({ code: "custom", path: ["kafka", "topics", i, "replicationFactor"], message: "a replication factor of at least 2 in prod" });
       }
     });
-    if (c.kafka.minInsyncReplicas > c.kafka.brokers) {
-      ctx.addIssue({ code: "custom", path: ["kafka", "minInsyncReplicas"], message: `at most the broker count (${c.kafka.brokers})` });
-    }
+    kafkaRules(c.kafka, ctx);
     if (prod && c.kafka.brokers < 3) ctx.addIssue({ code: "custom", path: ["kafka", "brokers"], message: "at least 3 brokers in prod" });
     if (prod && c.kafka.minInsyncReplicas < 2) ctx.addIssue({ code: "custom", path: ["kafka", "minInsyncReplicas"], message: "at least 2 in-sync replicas in prod" });
     if (prod && !["INFO", "WARN"].includes(c.app.logLevel)) ctx.addIssue({ code: "custom", path: ["app", "logLevel"], message: "INFO or WARN in prod" });
     if (prod && c.app.debugEndpoints) ctx.addIssue({ code: "custom", path: ["app", "debugEndpoints"], message: "false in prod (debug and Swagger endpoints stay off)" });
+    const secretNames: Array<[Array<string | number>, string]> = [[["ingress", "tlsSecretName"], c.ingress.tlsSecretName], [["alertmanager", "receiversSecretName"], c.alertmanager.receiversSecretName]];
+    for (const [path, secret] of secretNames) {
+      if (PROGRAM_SECRETS.includes(secret)) ctx.addIssue({ code: "custom", path, message: `a Secret name the program does not create itself (${PROGRAM_SECRETS.join(", ")})` });
+    }
+    if (c.ingress.tlsSecretName === c.alertmanager.receiversSecretName) {
+      ctx.addIssue({ code: "custom", path: ["ingress", "tlsSecretName"], message: `a Secret name other than platform:alertmanager.receiversSecretName (${c.alertmanager.receiversSecretName})` });
+    }
+    admissionRules(c, ctx);
   });
+
+type Ctx = z.core.$RefinementCtx;
+type Path = Array<string | number>;
+
+/** A service's own `env` and `secretEnv` may not redefine what the program or a `uses` entry writes, nor two entries write one variable. */
+function envRules(svc: ServiceConfig, at: (...p: Path) => Path, ctx: Ctx): void {
+  const writer = new Map<string, string>(PROGRAM_ENV.map((e) => [e, "the program"]));
+  const claim = (env: string, by: string, path: Path) => {
+    const first = writer.get(env);
+    if (first) ctx.addIssue({ code: "custom", path, message: `a variable name not already written by ${first} (${env})` });
+    else writer.set(env, by);
+  };
+  svc.uses.forEach((u, i) => {
+    const companions = (DATASTORES as readonly string[]).includes(u.target) ? DATASTORE_CLIENT_ENV[u.target as DatastoreName] : [];
+    for (const env of [u.env, ...companions]) claim(env, `uses entry ${i} (${u.target})`, at("uses", i, "env"));
+  });
+  for (const env of Object.keys(svc.secretEnv)) claim(env, "secretEnv", at("secretEnv", env));
+  for (const env of Object.keys(svc.env)) claim(env, "env", at("env", env));
+}
+
+function kafkaRules(k: PlatformConfig["kafka"], ctx: Ctx): void {
+  const internal = internalTopicReplication(k.brokers);
+  if (k.minInsyncReplicas > k.brokers) {
+    ctx.addIssue({ code: "custom", path: ["kafka", "minInsyncReplicas"], message: `at most the broker count (${k.brokers})` });
+  } else if (k.minInsyncReplicas > internal) {
+    ctx.addIssue({ code: "custom", path: ["kafka", "minInsyncReplicas"], message: `at most ${internal}, the replication factor of Kafka's internal topics (offsets, transactions) with ${k.brokers} brokers` });
+  }
+  const seen = new Map<string, string>();
+  k.topics.forEach((t, i) => {
+    if (t.replicationFactor < k.minInsyncReplicas) {
+      ctx.addIssue({ code: "custom", path: ["kafka", "topics", i, "replicationFactor"], message: `a replication factor of at least platform:kafka.minInsyncReplicas (${k.minInsyncReplicas}), or no write with acks=all succeeds` });
+    }
+    // Kafka refuses topics whose names differ only in '.' and '_' (they share metric names).
+    const key = t.name.replace(/\./g, "_");
+    const other = seen.get(key);
+    if (other !== undefined) ctx.addIssue({ code: "custom", path: ["kafka", "topics", i, "name"], message: `a topic name not already used (or differing only in '.'/'_') by ${other}` });
+    else seen.set(key, t.name);
+  });
+}
+
+/** Containers and claims within the LimitRange, and the namespace's peak within the ResourceQuota. */
+function admissionRules(c: PlatformConfig, ctx: Ctx): void {
+  const maxCpu = parseCpu(CONTAINER_MAX.cpu)!;
+  const maxMemory = parseMemory(CONTAINER_MAX.memory)!;
+  const maxClaim = parseMemory(CLAIM_MAX_STORAGE)!;
+  walk(c, [], (path, key, value) => {
+    if (key === "resources" && typeof value === "object" && value !== null) {
+      const r = value as PlatformConfig["redis"]["resources"];
+      if (parseCpu(r.limits.cpu)! > maxCpu) {
+        ctx.addIssue({ code: "custom", path: [...path, "limits", "cpu"], message: `at most ${CONTAINER_MAX.cpu} cores per container (the namespace's LimitRange); write millicores as e.g. 250m` });
+      }
+      if (parseMemory(r.limits.memory)! > maxMemory) {
+        ctx.addIssue({ code: "custom", path: [...path, "limits", "memory"], message: `at most ${CONTAINER_MAX.memory} per container (the namespace's LimitRange)` });
+      }
+      return true;
+    }
+    if (key === "storage" && typeof value === "string" && parseMemory(value)! > maxClaim) {
+      ctx.addIssue({ code: "custom", path, message: `at most ${CLAIM_MAX_STORAGE} per volume claim (the namespace's LimitRange)` });
+    }
+    return false;
+  });
+  const peak = footprint(c);
+  const GiB = 2 ** 30;
+  const checks: Array<[keyof typeof peak, number, string]> = [
+    ["cpu", parseCpu(c.quota.cpu)!, `at least ${Math.ceil(peak.cpu)} cores: the limits of every pod at its peak (services at max replicas plus a rolling-update pod, helpers included)`],
+    ["memory", parseMemory(c.quota.memory)!, `at least ${Math.ceil(peak.memory / GiB)}Gi: the limits of every pod at its peak (services at max replicas plus a rolling-update pod, helpers included)`],
+    ["pods", c.quota.pods, `at least ${peak.pods} pods: every pod at its peak (services at max replicas plus a rolling-update pod, helpers included)`],
+  ];
+  for (const [kind, quota, message] of checks) {
+    if (quota < peak[kind]) ctx.addIssue({ code: "custom", path: ["quota", kind], message });
+  }
+}
+
+/** Visits every key of the config; `visit` returns true to stop descending. Paths lead to the key itself. */
+function walk(node: unknown, path: Path, visit: (path: Path, key: string | number, value: unknown) => boolean): void {
+  if (node === null || typeof node !== "object") return;
+  for (const [k, v] of Object.entries(node)) {
+    const key = Array.isArray(node) ? Number(k) : k;
+    if (!visit([...path, key], key, v)) walk(v, [...path, key], visit);
+  }
+}
 
 export type PlatformConfig = z.infer<typeof configSchema>;
 
 /** Every image reference in the config (keys `image` or `*Image`), with its path. */
-function imageFields(node: unknown, path: Array<string | number> = []): Array<[Array<string | number>, string]> {
-  if (node === null || typeof node !== "object") return [];
-  return Object.entries(node).flatMap(([k, v]) =>
-    typeof v === "string" && (k === "image" || k.endsWith("Image")) ? [[[...path, k], v] as [Array<string | number>, string]] : imageFields(v, [...path, k]),
-  );
+function imageFields(c: PlatformConfig): Array<[Path, string]> {
+  const found: Array<[Path, string]> = [];
+  walk(c, [], (path, key, v) => {
+    if (typeof v === "string" && typeof key === "string" && (key === "image" || key.endsWith("Image"))) found.push([path, v]);
+    return false;
+  });
+  return found;
 }
 
 /** Keys whose values are credentials: never echoed in an error. */
 export const SECRET_KEYS = ["redisPassword", "clickhousePassword", "postgresPassword", "grafanaAdminPassword", "jwtSecret", ...MONITORING_SECRET_KEYS] as const;
+
+const STACK_WORDS: Record<PlatformConfig["environment"], string[]> = {
+  prod: ["prod", "production", "prd", "live"],
+  dev: ["dev", "development", "develop", "local", "sandbox", "test", "testing"],
+};
+
+/** The environment a stack's name says (prod-eu, my-dev), or undefined when it says neither or both. */
+export function environmentOfStack(stack: string): PlatformConfig["environment"] | undefined {
+  const words = stack.toLowerCase().split(/[^a-z0-9]+/);
+  const said = (Object.keys(STACK_WORDS) as Array<PlatformConfig["environment"]>).filter((env) => STACK_WORDS[env].some((w) => words.includes(w)));
+  return said.length === 1 ? said[0] : undefined;
+}
+
+/** The schema for one stack: its environment may not contradict its name unless explicitly allowed. */
+export function stackSchema(stack: string) {
+  return configSchema.superRefine((c, ctx) => {
+    const implied = environmentOfStack(stack);
+    if (implied && implied !== c.environment && !c.allowEnvironmentMismatch) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["environment"],
+        message: `"${implied}", as the stack's name "${stack}" says (every ${implied === "prod" ? "prod guard would be off" : "prod guard would apply to a dev stack"}); to run it as "${c.environment}" anyway set platform:allowEnvironmentMismatch: true`,
+      });
+    }
+  });
+}

@@ -2,11 +2,13 @@
  * Runs every check in parallel, each attempt under its own timeout, with bounded retries and
  * exponential backoff, and gathers one result per target.
  */
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { checkFor } from "./checks";
-import { CheckFailure, describeError } from "./checks/failure";
-import { HealthTarget, parseTargets, ParsedTarget, secretsOf, TargetKind } from "./targets";
+import { CheckFailure, describeError, isPermanent } from "./checks/failure";
+import { addressOf, HealthTarget, parseTargets, ParsedTarget, secretsOf, TargetKind } from "./targets";
 
 export interface RunOptions {
   /** Limit of one attempt of one check. */
@@ -64,16 +66,34 @@ async function runOne(target: ParsedTarget, opts: RunOptions): Promise<CheckResu
   while (attempts <= opts.retries) {
     attempts++;
     try {
-      const detail = await attempt((signal) => check.run(target, { signal, timeoutMs: opts.timeoutMs }), target, opts.timeoutMs);
+      const detail = await attempt(
+        async (signal) => {
+          await resolvable(target.host);
+          return check.run(target, { signal, timeoutMs: opts.timeoutMs });
+        },
+        target,
+        opts.timeoutMs,
+      );
       return { component: target.name, kind: target.kind, check: name, status: "pass", latencyMs: elapsed(), attempts, detail: redact(detail, target) };
     } catch (err) {
       lastError = err;
-      if (err instanceof CheckFailure && err.final) break;
+      if (isPermanent(err)) break;
       if (attempts <= opts.retries) await sleep(Math.min(opts.backoffMs * 2 ** (attempts - 1), MAX_BACKOFF_MS));
     }
   }
   const suffix = attempts > 1 ? ` (after ${attempts} attempts)` : "";
   return failed(target, name, elapsed(), attempts, describeError(lastError) + suffix);
+}
+
+/**
+ * A host name DNS does not know fails the same way for every kind of check (some clients, such as
+ * gRPC's, report it only as "unavailable"), and as permanent: retrying cannot make it resolve.
+ */
+async function resolvable(host: string): Promise<void> {
+  if (isIP(host)) return;
+  await lookup(host).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === "ENOTFOUND" ? new CheckFailure(`host name ${host} does not resolve (ENOTFOUND)`, "unknown host") : err;
+  });
 }
 
 /** One attempt: the check gets a signal that fires at the timeout so it can close its connection. */
@@ -82,7 +102,7 @@ async function attempt(run: (signal: AbortSignal) => Promise<string>, target: Pa
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new CheckFailure(`timed out after ${timeoutMs} ms waiting for ${target.host}:${target.port}`);
+      const err = new CheckFailure(`timed out after ${timeoutMs} ms waiting for ${addressOf(target)}`);
       controller.abort(err);
       reject(err);
     }, timeoutMs);

@@ -6,7 +6,8 @@
  * a Kubernetes API port-forward (`serviceName` + `servicePort`, resolved by port-forward.ts).
  */
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { isIP } from "node:net";
+import { parseDocument } from "yaml";
 import { z } from "zod";
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an SQL identifier (letters, digits, _)");
@@ -52,7 +53,14 @@ const kinds = {
   grafana: z.object({ kind: z.literal("grafana") }),
 } as const;
 
-const direct = { name: z.string().min(1), host: z.string().min(1), port };
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+/** A port or scheme in `host` ("127.0.0.1:3000") is a mistake no retry can mend: refuse it up front. */
+const host = z.string().superRefine((value, ctx) => {
+  if (isIP(value) === 0 && !HOST_NAME.test(value)) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a host name or IP address; give it without port or scheme (the port goes in 'port')` });
+  }
+});
+const direct = { name: z.string().min(1), host, port };
 const inCluster = { name: z.string().min(1), serviceName: z.string().min(1), servicePort: port };
 
 const directTarget = z.discriminatedUnion("kind", [
@@ -83,12 +91,17 @@ export type ParsedTarget = z.infer<typeof directTarget>;
 type ParsedInClusterTarget = z.infer<typeof inClusterTarget>;
 export type TargetKind = HealthTarget["kind"];
 
+/** An issue's message; YAML reads an unquoted 12345 or true as a number or boolean, so say how to make it text. */
+function explainIssue(i: z.core.$ZodIssue): string {
+  return i.code === "invalid_type" && i.expected === "string" ? `${i.message} (quote the value to make it text)` : i.message;
+}
+
 /** Either form, chosen by `serviceName`, so errors name the fields of that form (a union names none). */
 const targetEntry = z.unknown().transform((value, ctx): ParsedTarget | ParsedInClusterTarget => {
   const schema = typeof value === "object" && value !== null && "serviceName" in value ? inClusterTarget : directTarget;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  for (const issue of result.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+  for (const issue of result.error.issues) ctx.addIssue({ code: "custom", message: explainIssue(issue), path: issue.path });
   return z.NEVER;
 });
 
@@ -112,27 +125,52 @@ export function isInCluster<D extends HealthTarget, C extends InClusterTarget>(t
   return "serviceName" in t;
 }
 
-/** Validates targets (applying defaults); throws an error naming each bad field. */
+/** Validates with defaults applied; the error lists each bad field by its path. */
+function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${explainIssue(i)}`).join("\n");
+  throw new Error(`${what}:\n${issues}`);
+}
+
 export function parseTargets(input: readonly HealthTarget[]): ParsedTarget[] {
-  return z.array(directTarget).parse(input);
+  return parseOrThrow(z.array(directTarget), input, "invalid health targets");
 }
 
 export function parseInClusterTargets(input: readonly InClusterTarget[]): ParsedInClusterTarget[] {
-  return z.array(inClusterTarget).parse(input);
+  return parseOrThrow(z.array(inClusterTarget), input, "invalid health targets");
+}
+
+/**
+ * YAML (or JSON) to plain data. A syntax error names the line, column and the parser's error code
+ * only: the parser's own messages quote the source (a password among it).
+ */
+function parseYamlQuietly(text: string, source: string): unknown {
+  const doc = parseDocument(text);
+  if (doc.errors.length) {
+    const where = doc.errors.map((e) => `  line ${e.linePos?.[0].line ?? "?"}, column ${e.linePos?.[0].col ?? "?"}: ${e.code}`);
+    throw new Error(`${source} is not valid YAML (values are not shown; see the file at these lines):\n${where.join("\n")}`);
+  }
+  try {
+    return doc.toJS();
+  } catch (err) {
+    // e.g. an alias without its anchor, whose message names the alias
+    throw new Error(`${source} is not valid YAML: ${(err as Error).name} while resolving the document (values are not shown)`);
+  }
 }
 
 /** Parses a targets document (YAML or JSON text); the error names the path of every bad field. */
 export function parseTargetsDocument(text: string, source: string): TargetsFile {
-  const result = targetsFileSchema.safeParse(parseYaml(text));
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n");
-    throw new Error(`${source} is not a valid targets file:\n${issues}`);
-  }
-  return result.data;
+  return parseOrThrow(targetsFileSchema, parseYamlQuietly(text, source), `${source} is not a valid targets file`);
 }
 
 export function loadTargetsFile(path: string): TargetsFile {
   return parseTargetsDocument(readFileSync(path, "utf8"), path);
+}
+
+/** host:port as clients and messages write it (an IPv6 address in brackets). */
+export function addressOf(t: { host: string; port: number }): string {
+  return isIP(t.host) === 6 ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
 }
 
 /** Values that must never appear in a report, a log line or an error. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (`npm test`, and what CI's .ci/run calls): installs whatever is missing (each step
-# idempotent and cached, see scripts/setup.sh), then type check, lint, the jest suite, and the
-# end-to-end runs of the real Pulumi engine against a local cluster.
+# idempotent and cached, see scripts/setup.sh), then type check, lint, the reference services' Go
+# tests, the jest suite, and the end-to-end runs of the real Pulumi engine against a local cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,8 @@ bash scripts/setup.sh
 printf '\n== type check, lint\n'
 npx tsc --noEmit -p tsconfig.json
 npx eslint .
+printf '\n== go: reference services against real Redis, ClickHouse and Kafka\n'
+(cd reference-services && GOTOOLCHAIN=local go vet ./... && GOTOOLCHAIN=local go test ./...)
 printf '\n== jest: program under mocks, config, policies, health checks and monitoring against real servers\n'
 npx jest "$@"
 printf '\n== end to end: pulumi preview/up/destroy of both stacks against the local cluster\n'

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { SECRET_KEYS } from "../config/schema";
 
 export interface Registered {
   type: string;
@@ -32,6 +33,11 @@ export const ROOT = path.resolve(__dirname, "..");
 export function stackConfig(stack: Stack): Record<string, unknown> {
   const doc = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
   return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^platform:/, ""), v]));
+}
+
+/** The flat map the Pulumi CLI hands a program: `platform:` keys, objects JSON-encoded, scalars as text. */
+export function flatConfig(config: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [`platform:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
 /** Pulumi's wire marker for a secret value: { [SIG_KEY]: SECRET_SIG, value }. */
@@ -133,7 +139,9 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
     );
     recordRequests(pulumi.runtime.getMonitor(), requests);
     pulumi.runtime.setAllConfig(
-      Object.fromEntries(Object.entries(config).map(([k, v]) => [`platform:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
+      flatConfig(config),
+      // As `pulumi config set --secret` leaves them: credentials are encrypted in the stack file.
+      SECRET_KEYS.filter((k) => k in config).map((k) => `platform:${k}`),
     );
     try {
       exported = require(path.join(ROOT, "index.ts"));

@@ -6,6 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CLAIM_MAX_STORAGE, CONTAINER_MAX } from "../../config/admission";
 import type { PlatformConfig } from "../../config/schema";
 
 export interface PlatformBaseArgs {
@@ -75,9 +76,10 @@ export class PlatformBase extends pulumi.ComponentResource {
               type: "Container",
               defaultRequest: { cpu: "50m", memory: "64Mi" },
               default: { cpu: "500m", memory: "512Mi" },
-              max: { cpu: "4", memory: "8Gi" },
+              // The schema refuses what these would refuse at admission (config/admission.ts).
+              max: { ...CONTAINER_MAX },
             },
-            { type: "PersistentVolumeClaim", max: { storage: "500Gi" } },
+            { type: "PersistentVolumeClaim", max: { storage: CLAIM_MAX_STORAGE } },
           ],
         },
       },

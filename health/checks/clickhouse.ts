@@ -1,8 +1,8 @@
 /** ClickHouse (HTTP interface): SELECT 1 in the expected database, and every expected table there. */
 import { ClickHouseLogLevel, createClient } from "@clickhouse/client";
-import { ParsedTarget } from "../targets";
+import { addressOf, ParsedTarget } from "../targets";
 import { Check, plural } from "./check";
-import { authFailure, CheckFailure } from "./failure";
+import { authFailure, CheckFailure, missingDatabase } from "./failure";
 
 type ClickHouseTarget = Extract<ParsedTarget, { kind: "clickhouse" }>;
 
@@ -14,7 +14,7 @@ export const clickhouseCheck: Check<ClickHouseTarget> = {
   describe: (t) => `SELECT 1, database ${t.database}${t.tables.length ? `, ${plural(t.tables.length, "table")}` : ""}`,
   async run(t, ctx) {
     const client = createClient({
-      url: `http://${t.host}:${t.port}`,
+      url: `http://${addressOf(t)}`,
       username: t.user,
       password: t.password,
       database: t.database,
@@ -36,7 +36,7 @@ export const clickhouseCheck: Check<ClickHouseTarget> = {
       // The client parses codes from current servers' messages; older servers' need the regex.
       const code = (err as { code?: string }).code ?? /\bCode: (\d+)/.exec(String((err as Error).message))?.[1];
       if (code && AUTH_CODES.has(code)) throw authFailure(err);
-      if (code === UNKNOWN_DATABASE) throw new CheckFailure(`database ${t.database} is missing: ${(err as Error).message}`);
+      if (code === UNKNOWN_DATABASE) throw missingDatabase(t.database, err);
       throw err;
     } finally {
       await client.close();

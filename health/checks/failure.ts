@@ -1,19 +1,45 @@
-/** The error type checks throw, and how any error becomes one line of a report. */
+/** The error type checks throw, whether another attempt could mend it, and how any error becomes one line of a report. */
+
+/** Failures no retry can mend: the runner does not repeat the attempt (see isPermanent). */
+export type PermanentCause =
+  /** wrong or missing credentials */
+  | "auth"
+  /** the expected database does not exist */
+  | "missing database"
+  /** DNS says the host name does not exist */
+  | "unknown host"
+  /** the server is set up to refuse or to let anyone in (no password, protected mode) */
+  | "server configuration";
 
 export class CheckFailure extends Error {
-  /** A final failure (e.g. a wrong password) is not retried: another attempt cannot fix it. */
-  readonly final: boolean;
-
-  constructor(message: string, opts: { final?: boolean } = {}) {
+  constructor(
+    message: string,
+    /** Set for a failure another attempt cannot fix; unset (transient) for everything else. */
+    readonly permanent?: PermanentCause,
+  ) {
     super(message);
     this.name = "CheckFailure";
-    this.final = opts.final ?? false;
   }
 }
 
-/** An authentication failure: final, and always worded so an operator sees it is about credentials. */
+/**
+ * The one place that decides whether a failed attempt is worth repeating. Permanent are the causes
+ * above, which checks name when they translate their server's answer; everything else is transient
+ * and retried with backoff: refused or reset connections, timeouts, a server starting up or still
+ * loading its data, a temporary DNS failure (EAI_AGAIN), a missing table or topic that a job may
+ * still be creating.
+ */
+export function isPermanent(err: unknown): boolean {
+  return err instanceof CheckFailure && err.permanent !== undefined;
+}
+
+/** An authentication failure: permanent, and always worded so an operator sees it is about credentials. */
 export function authFailure(cause: unknown): CheckFailure {
-  return new CheckFailure(`authentication failed: ${describeError(cause)}`, { final: true });
+  return new CheckFailure(`authentication failed: ${describeError(cause)}`, "auth");
+}
+
+export function missingDatabase(database: string, cause: unknown): CheckFailure {
+  return new CheckFailure(`database ${database} is missing: ${describeError(cause)}`, "missing database");
 }
 
 /** One line for the report; network errors from Node often carry only a code (or several causes). */

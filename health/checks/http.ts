@@ -1,5 +1,6 @@
 /** The HTTP GET the Prometheus and Grafana checks share. */
 import { request } from "node:http";
+import { z } from "zod";
 import { CheckFailure } from "./failure";
 
 /**
@@ -25,11 +26,21 @@ export async function getOk(url: string, signal: AbortSignal): Promise<string> {
   return body;
 }
 
-export async function getJson<T>(url: string, signal: AbortSignal): Promise<T> {
+/** The body as JSON of the expected shape; anything else (`null`, an array, a missing field) is a failure, not a TypeError. */
+export async function getJson<S extends z.ZodType>(url: string, signal: AbortSignal, shape: S): Promise<z.infer<S>> {
   const body = await getOk(url, signal);
+  const path = new URL(url).pathname;
+  let json: unknown;
   try {
-    return JSON.parse(body) as T;
+    json = JSON.parse(body);
   } catch {
-    throw new CheckFailure(`GET ${new URL(url).pathname} did not answer JSON: ${body.slice(0, 200)}`);
+    throw new CheckFailure(`GET ${path} did not answer JSON: ${body.slice(0, 200)}`);
   }
+  const result = shape.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.length ? ` at ${issue.path.join(".")}` : "";
+    throw new CheckFailure(`GET ${path} answered JSON of an unexpected shape (${issue.message}${where}): ${body.slice(0, 200)}`);
+  }
+  return result.data;
 }

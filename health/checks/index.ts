@@ -1,24 +1,24 @@
-/** Which check handles which kind of target. */
-import { ParsedTarget } from "../targets";
-import { Check } from "./check";
-import { clickhouseCheck } from "./clickhouse";
-import { grafanaCheck } from "./grafana";
-import { grpcCheck } from "./grpc";
-import { kafkaCheck } from "./kafka";
-import { postgresCheck } from "./postgres";
-import { prometheusCheck } from "./prometheus";
-import { redisCheck } from "./redis";
+/**
+ * Which check handles which kind of target. A check's module, with its client library (gRPC, ioredis,
+ * kafkajs, pg, @clickhouse/client), is loaded when a target of its kind is first checked: the Pulumi
+ * program imports the health checks for its deploy hooks, and a preview, which runs none, would
+ * otherwise load every client.
+ */
+import type { ParsedTarget } from "../targets";
+import type { Check } from "./check";
 
-const CHECKS: { [K in ParsedTarget["kind"]]: Check<Extract<ParsedTarget, { kind: K }>> } = {
-  grpc: grpcCheck,
-  redis: redisCheck,
-  clickhouse: clickhouseCheck,
-  kafka: kafkaCheck,
-  postgres: postgresCheck,
-  prometheus: prometheusCheck,
-  grafana: grafanaCheck,
+type Checks = { [K in ParsedTarget["kind"]]: Check<Extract<ParsedTarget, { kind: K }>> };
+
+const CHECKS: { [K in keyof Checks]: () => Checks[K] } = {
+  grpc: () => (require("./grpc") as typeof import("./grpc")).grpcCheck,
+  redis: () => (require("./redis") as typeof import("./redis")).redisCheck,
+  clickhouse: () => (require("./clickhouse") as typeof import("./clickhouse")).clickhouseCheck,
+  kafka: () => (require("./kafka") as typeof import("./kafka")).kafkaCheck,
+  postgres: () => (require("./postgres") as typeof import("./postgres")).postgresCheck,
+  prometheus: () => (require("./prometheus") as typeof import("./prometheus")).prometheusCheck,
+  grafana: () => (require("./grafana") as typeof import("./grafana")).grafanaCheck,
 };
 
 export function checkFor(target: ParsedTarget): Check<ParsedTarget> {
-  return CHECKS[target.kind] as Check<ParsedTarget>;
+  return CHECKS[target.kind]() as Check<ParsedTarget>;
 }

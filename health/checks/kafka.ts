@@ -1,7 +1,7 @@
 /** Kafka: cluster metadata must list the expected number of brokers and each topic with its partitions. */
 import { connect } from "node:net";
 import { Kafka, logLevel } from "kafkajs";
-import { ParsedTarget } from "../targets";
+import { addressOf, ParsedTarget } from "../targets";
 import { Check, onAbort, plural } from "./check";
 import { CheckFailure } from "./failure";
 
@@ -15,7 +15,7 @@ export const kafkaCheck: Check<KafkaTarget> = {
   async run(t, ctx) {
     const kafka = new Kafka({
       clientId: "platform-health",
-      brokers: [`${t.host}:${t.port}`],
+      brokers: [addressOf(t)],
       connectionTimeout: ctx.timeoutMs,
       requestTimeout: ctx.timeoutMs,
       retry: { retries: 0 }, // the runner owns retries

@@ -2,7 +2,7 @@
 import { Client } from "pg";
 import { ParsedTarget } from "../targets";
 import { Check, onAbort } from "./check";
-import { authFailure, CheckFailure } from "./failure";
+import { authFailure, CheckFailure, missingDatabase } from "./failure";
 
 type PostgresTarget = Extract<ParsedTarget, { kind: "postgres" }>;
 
@@ -32,7 +32,7 @@ export const postgresCheck: Check<PostgresTarget> = {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code && AUTH_CODES.has(code)) throw authFailure(err);
-      if (code === INVALID_CATALOG) throw new CheckFailure(`database ${t.database} is missing: ${(err as Error).message}`);
+      if (code === INVALID_CATALOG) throw missingDatabase(t.database, err);
       throw err;
     } finally {
       unregister();

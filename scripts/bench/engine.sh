@@ -4,8 +4,12 @@
 # Prints wall times of: the first `pulumi up` from empty; `pulumi preview` of the deployed stack,
 # without and with the policy pack; a server-side dry-run apply (`kubectl apply --server-side
 # --dry-run=server`) of the same objects, read back from the cluster; and a no-op `pulumi up`.
-# Steady-state figures are the median of `repeats` runs (3 by default). It uses a cluster, backend
-# and scratch project of its own, and removes them at the end. The health gate is off (KWOK).
+# Steady-state figures are the median of `repeats` runs (3 by default). Then the ratios of the speed
+# goals, where the time of each pulumi command goes (every Node.js process pulumi starts preloads
+# phases.js, which records its node start, module loading, TypeScript compilation and construction),
+# and the slowest steps of the first up (from pulumi's event log); engine-report.ts prints it all.
+# It uses a cluster, backend and scratch project of its own, and removes them at the end. The health
+# gate is off (KWOK).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 stack=${1:-prod}
@@ -34,17 +38,18 @@ cd "$work/project"
 pulumi stack select --create "$stack" >/dev/null
 namespace=$(node -e 'const Y=require(require.resolve("yaml",{paths:[process.argv[1]]}));const c=Y.parse(require("fs").readFileSync(process.argv[2],"utf8")).config;console.log(c["platform:namespace"])' "$REPO" "Pulumi.$stack.yaml")
 
-# timed LOG CMD...: run CMD quietly (output in $work/LOG), print its wall time in seconds; fail loudly.
+# timed MEASURE CMD...: run CMD quietly (output in $work/MEASURE.log), append its start and end to
+# $work/MEASURE.walls and the phases of its Node.js processes to $work/MEASURE.phases; fail loudly.
 timed() {
-  local log=$work/$1; shift
-  local t0 t1
+  local measure=$1; shift
+  local t0 log=$work/$measure.log
   t0=$(date +%s.%N)
-  if ! "$@" > "$log" 2>&1; then echo "failed: $*" >&2; tail -40 "$log" >&2; exit 1; fi
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc
+  if ! NODE_OPTIONS="--require $REPO/scripts/bench/phases.js" PLATFORM_BENCH_PHASES="$work/$measure.phases" "$@" > "$log" 2>&1; then
+    echo "failed: $*" >&2; tail -40 "$log" >&2; exit 1
+  fi
+  echo "$t0 $(date +%s.%N)" >> "$work/$measure.walls"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-repeat() { local i; for ((i = 0; i < repeats; i++)); do timed "$@"; done | median; }
+repeat() { local i; for ((i = 0; i < repeats; i++)); do timed "$@"; done; }
 
 # The objects the stack created, read back and stripped of what the server owns, for kubectl.
 manifests() {
@@ -57,20 +62,13 @@ manifests() {
 }
 
 echo "engine benchmark: stack $stack, $repeats runs per steady-state figure, $(nproc) cores"
-preview_empty=$(timed preview-empty.log pulumi preview --stack "$stack" --non-interactive)
-first_up=$(timed first-up.log pulumi up --stack "$stack" --yes --skip-preview --non-interactive)
+timed preview-empty pulumi preview --stack "$stack" --non-interactive
+timed first-up pulumi up --stack "$stack" --yes --skip-preview --non-interactive --event-log "$work/first-up.events"
 objects=$(manifests | jq '.items | length')
 manifests > "$work/objects.json"
-preview=$(repeat preview.log pulumi preview --stack "$stack" --non-interactive)
-preview_policy=$(repeat preview-policy.log pulumi preview --stack "$stack" --non-interactive --policy-pack "$REPO/policies")
-dry_run=$(repeat dry-run.log kubectl apply --server-side --force-conflicts --dry-run=server -f "$work/objects.json")
-noop_up=$(repeat noop-up.log pulumi up --stack "$stack" --yes --non-interactive)
+repeat preview pulumi preview --stack "$stack" --non-interactive
+repeat preview-policy pulumi preview --stack "$stack" --non-interactive --policy-pack "$REPO/policies"
+repeat dry-run kubectl apply --server-side --force-conflicts --dry-run=server -f "$work/objects.json"
+repeat noop-up pulumi up --stack "$stack" --yes --non-interactive
 resources=$(pulumi stack export --stack "$stack" | jq '.deployment.resources | length')
-
-printf '\n%-58s %8s\n' "measure ($stack, $resources Pulumi resources, $objects namespaced objects)" "seconds"
-printf '%-58s %8.1f\n' "pulumi up from empty (first deploy, no preview)" "$first_up"
-printf '%-58s %8.1f\n' "pulumi preview from empty" "$preview_empty"
-printf '%-58s %8.1f\n' "pulumi preview of the deployed stack" "$preview"
-printf '%-58s %8.1f\n' "pulumi preview --policy-pack policies of the deployed stack" "$preview_policy"
-printf '%-58s %8.1f\n' "kubectl apply --server-side --dry-run=server, same objects" "$dry_run"
-printf '%-58s %8.1f\n' "pulumi up with no changes (preview + update)" "$noop_up"
+(cd "$REPO" && node -r ts-node/register/transpile-only scripts/bench/engine-report.ts "$work" "$stack" "$resources" "$objects")

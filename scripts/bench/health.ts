@@ -2,7 +2,8 @@
  * Health-check benchmark (not a test): starts every real server on loopback, then prints
  *  1. the total time of one verify run with everything healthy against the slowest single check
  *     (the ratio shows how well the checks run in parallel; aim: 1.2 or less), and
- *  2. how long the report of a stopped and of a hung component takes against its configured timeout.
+ *  2. how long the report of a stopped and of a hung component takes against its configured timeout,
+ *  3. the connections each kind of check leaves open after 30 timed-out attempts against a hung server.
  *
  *   npx ts-node --transpile-only scripts/bench/health.ts [rounds]
  */
@@ -98,6 +99,13 @@ async function main(): Promise<void> {
       const hung = await runChecks([...targets.filter((t) => t !== redisTarget), { ...redisTarget, port: silent.port }], opts);
       const row = hung.results.find((r) => r.component === "redis")!;
       console.log(`   hung redis (${label}; bound ${bound} ms): reported in ${hung.durationMs} ms (check ${row.latencyMs} ms, ${((row.latencyMs / bound) * 100).toFixed(0)} % of bound)`);
+    }
+
+    console.log("\n3. connections open 1 s after 30 timed-out attempts (timeout 100 ms) against a server that accepts and never answers");
+    for (const t of targets.filter((x, i, all) => all.findIndex((y) => y.kind === x.kind) === i)) {
+      const [row] = (await runChecks([{ ...t, port: silent.port }], { timeoutMs: 100, retries: 29, backoffMs: 0 })).results;
+      await new Promise((r) => setTimeout(r, 1000));
+      console.log(`   ${t.kind.padEnd(11)} ${row.attempts} attempts, ${silent.openConnections()} open`);
     }
   } finally {
     await Promise.all(started.map((s) => s.stop().catch(() => undefined)));

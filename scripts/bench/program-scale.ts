@@ -13,6 +13,8 @@ async function measure(services: number): Promise<{ services: number; resources:
   const start = process.hrtime.bigint();
   const run = await runProgram("prod", {
     override: (c) => {
+      // Room for every added service at its peak, so the quota rule admits the larger platform.
+      c.quota = { cpu: "1000", memory: "2Ti", pods: 2000 };
       for (let i = Object.keys(c.services).length; i < services; i++) {
         c.services[`extra-${i}`] = {
           image: `registry.example.com/platform/extra-${i}:1.0.0`,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bash scripts/engine/preview.sh STACK [pulumi preview flags]
-# `pulumi preview --policy-pack policies` of one stack, as the pull-request workflow runs it: against
-# the cluster in KUBECONFIG, or the local cluster (started when needed), with the local file backend.
+# `pulumi preview --policy-pack policies` of one stack with the local engine, before a pull request:
+# against the cluster in KUBECONFIG, or the local cluster (started when needed), with the local file
+# backend.
 # The stack runs from a scratch copy of its configuration (scripts/engine/local-project.sh), so the
 # tracked Pulumi.<stack>.yaml is never rewritten. Exits with pulumi's status: a mandatory policy
 # violation fails it.

@@ -16,8 +16,8 @@ const cases: Array<{ what: string; stack?: "dev" | "prod"; edit: Edit; key: stri
   { what: "min replicas above max", edit: (c) => (svc(c).replicas = { min: 5, max: 3 }), key: "platform:services.gateway.replicas.min", value: "5", allowed: /min replicas no greater than max/ },
   { what: "latest tag in prod", edit: (c) => (svc(c).image = "registry.example.com/platform/gateway:latest"), key: "platform:services.gateway.image", value: "gateway:latest", allowed: /not 'latest'/ },
   { what: "untagged image", edit: (c) => (c.redis.image = "redis"), key: "platform:redis.image", value: '"redis"', allowed: /pinned to a tag or digest/ },
-  { what: "unknown key", edit: (c) => (c.replicaCount = 3), key: "platform:replicaCount", value: "3", allowed: /no such key/ },
-  { what: "unknown nested key", edit: (c) => (svc(c).replicas.desired = 2), key: "platform:services.gateway.replicas.desired", value: "2", allowed: /no such key/ },
+  { what: "unknown key", edit: (c) => (c.replicaCount = 3), key: "platform:replicaCount", value: "a value (not shown", allowed: /no such key/ },
+  { what: "unknown nested key", edit: (c) => (svc(c).replicas.desired = 2), key: "platform:services.gateway.replicas.desired", value: "a value (not shown", allowed: /no such key/ },
   { what: "missing image", edit: (c) => delete svc(c, "learning-api").image, key: "platform:services.learning-api.image", value: "nothing (key missing)", allowed: /an image reference/ },
   { what: "bad port", edit: (c) => (svc(c).port = 70000), key: "platform:services.gateway.port", value: "70000", allowed: /between 1 and 65535/ },
   { what: "duplicate port", edit: (c) => (svc(c, "learning-api").port = 50051), key: "platform:services.learning-api.port", value: "50051", allowed: /not already used by refinement-api/ },
@@ -34,6 +34,10 @@ const cases: Array<{ what: string; stack?: "dev" | "prod"; edit: Edit; key: stri
   { what: "single broker in prod", edit: (c) => (c.kafka.brokers = 1), key: "platform:kafka.brokers", value: "1", allowed: /at least 3 brokers in prod/ },
   { what: "malformed cron schedule", edit: (c) => (c.postgres.backup.schedule = "hourly"), key: "platform:postgres.backup.schedule", value: '"hourly"', allowed: /cron schedule/ },
   { what: "default Grafana admin user", edit: (c) => (c.grafana.adminUser = "admin"), key: "platform:grafana.adminUser", value: '"admin"', allowed: /other than the default 'admin'/ },
+  { what: "a reserved namespace", edit: (c) => (c.namespace = "kube-system"), key: "platform:namespace", value: '"kube-system"', allowed: /not default, kube-system/ },
+  { what: "env redefining a generated variable", edit: (c) => (svc(c).env = { SERVER_PORT: "8080" }), key: "platform:services.gateway.env.SERVER_PORT", value: "not shown", allowed: /already written by the program/ },
+  { what: "a quota the peak does not fit", edit: (c) => (c.quota.cpu = "16"), key: "platform:quota.cpu", value: '"16"', allowed: /at least 57 cores/ },
+  { what: "a CPU limit over the LimitRange", stack: "dev", edit: (c) => (c.redis.resources.limits.cpu = "250"), key: "platform:redis.resources.limits.cpu", value: '"250"', allowed: /at most 4 cores/ },
   { what: "image and build both set", edit: (c) => (svc(c).build = { context: "./services/gateway", repository: "registry.example.com/platform/gateway" }), key: "platform:services.gateway.build", value: "context", allowed: /either `image` or `build`/ },
 ];
 

@@ -78,6 +78,27 @@ test("an invalid targets file exits 2 naming the bad field", async () => {
   expect(stderr).toContain("targets.0.database");
 });
 
+test("a targets file with a YAML syntax error exits 2 naming the file and line, never the password", async () => {
+  const path = join(dir, "broken.yaml");
+  writeFileSync(path, `targets:\n  - kind: redis\n    name: redis\n    password: ${PASSWORD}\n   host: x: y\n`);
+  const { code, stdout, stderr } = await verify("--targets", path);
+  expect(code).toBe(2);
+  expect(stderr).toContain(`${path} is not valid YAML`);
+  expect(stderr).toMatch(/line 5, column \d+/);
+  expect(stdout + stderr).not.toContain(PASSWORD);
+});
+
+test("a host with a port is a usage error: exit 2 at once, nothing checked or retried", async () => {
+  const path = targetsFile("host-port.yaml", { targets: [{ kind: "grafana", name: "grafana", host: `${HOST}:${grafana.port}`, port: grafana.port }] });
+  const started = Date.now();
+  const { code, stdout, stderr } = await verify("--targets", path, "--retries", "5", "--backoff", "2000");
+  expect(code).toBe(2);
+  expect(stderr).toContain(`targets.0.host: "${HOST}:${grafana.port}" is not a host name or IP address; give it without port or scheme`);
+  expect(stdout).toBe("");
+  // One backoff alone would take 2 s.
+  expect(Date.now() - started).toBeLessThan(15_000);
+});
+
 test("a stack's health output may be a targets list, placed in the stack's namespace", () => {
   const doc = targetsFromStackOutputs({ namespace: "platform", health: [{ kind: "grafana", name: "grafana", serviceName: "grafana", servicePort: 3000 }] }, "dev");
   expect(doc).toEqual({ namespace: "platform", targets: [{ kind: "grafana", name: "grafana", serviceName: "grafana", servicePort: 3000 }] });

@@ -29,10 +29,11 @@ test("a missing table fails naming it", async () => {
   expect(r.detail).toBe("missing table in telemetry: trips");
 });
 
-test("a missing database fails naming it", async () => {
-  const r = await checkOne(target({ database: "warehouse" }));
+test("a missing database fails once, naming it: no retry creates it", async () => {
+  const r = await checkOne(target({ database: "warehouse" }), { ...FAST, retries: 2 });
   expect(r.status).toBe("fail");
   expect(r.detail).toMatch(/^database warehouse is missing: .*warehouse/);
+  expect(r.attempts).toBe(1);
 });
 
 test("a stopped server fails fast, well within the timeout", async () => {

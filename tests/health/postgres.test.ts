@@ -23,10 +23,11 @@ test("a wrong password fails once as an authentication failure and never shows t
   expect(r.detail).not.toContain("wrong-pg-password");
 });
 
-test("a missing database fails naming it", async () => {
-  const r = await checkOne(target({ database: "analytics" }));
+test("a missing database fails once, naming it: no retry creates it", async () => {
+  const r = await checkOne(target({ database: "analytics" }), { ...FAST, retries: 2 });
   expect(r.status).toBe("fail");
-  expect(r.detail).toMatch(/^database analytics is missing: database "analytics" does not exist/);
+  expect(r.detail).toMatch(/^database analytics is missing: (3D000: )?database "analytics" does not exist/);
+  expect(r.attempts).toBe(1);
 });
 
 test("a stopped server fails fast, well within the timeout", async () => {

@@ -93,13 +93,64 @@ async function startProcess(cmd: string, args: string[], opts: ProcessOptions): 
   return { port: opts.port, stop };
 }
 
-export async function startRedis(password: string): Promise<Running> {
+/** redis-server without persistence; no password means none required. `args` override the defaults. */
+export async function startRedis(password?: string, args: string[] = []): Promise<Running> {
   const dir = tempDir("redis");
   const port = await freePort();
-  return startProcess("redis-server", ["--port", String(port), "--bind", HOST, "--requirepass", password, "--save", "", "--appendonly", "no", "--dir", dir], {
-    dir,
-    port,
+  const auth = password === undefined ? [] : ["--requirepass", password];
+  return startProcess("redis-server", ["--port", String(port), "--bind", HOST, ...auth, "--save", "", "--appendonly", "no", "--dir", dir, ...args], { dir, port });
+}
+
+/**
+ * A Redis that is still loading its dataset for about `keys` × 10 ms after it opens its port, as
+ * one restarting with a large RDB is: commands other than AUTH get -LOADING meanwhile.
+ */
+export async function startLoadingRedis(password: string, keys = 3000): Promise<Running> {
+  const data = tempDir("redis-rdb");
+  const seed = await startRedis(password, ["--dir", data, "--enable-debug-command", "local", "--rdbcompression", "no"]);
+  const cli = (...args: string[]) => execFileSync("redis-cli", ["-h", HOST, "-p", String(seed.port), "--no-auth-warning", "-a", password, ...args], { stdio: "pipe" });
+  // Values of 1 KiB, so that the loading server serves its clients after every key (below).
+  cli("DEBUG", "POPULATE", String(keys), "key", "1024");
+  cli("SAVE");
+  await seed.stop();
+  // Redis' own test settings for a slow load: a delay per key, and clients served every 1 KiB read.
+  const loading = await startRedis(password, ["--dir", data, "--key-load-delay", "10000", "--loading-process-events-interval-bytes", "1024"]);
+  return {
+    port: loading.port,
+    stop: async () => {
+      await loading.stop();
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A TCP relay on 127.0.0.1 whose connections reach `port` from 127.0.0.2: still loopback, but not
+ * the address Redis' protected mode lets in.
+ */
+export async function startRelayFromOtherAddress(port: number): Promise<Running> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect({ host: HOST, port, localAddress: "127.0.0.2" });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("error", () => undefined);
+      s.on("close", () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
   });
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop: async () => {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 export interface PostgresSetup {
@@ -286,17 +337,25 @@ export async function startGrpcHealth(statuses: ServingStatusMap): Promise<GrpcH
   return { port, health, stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
 }
 
+export interface SilentServer extends Running {
+  /** Connections the clients have not closed yet. */
+  openConnections(): number;
+}
+
 /** Accepts TCP connections and never says anything: the "hung server" case. */
-export async function startSilent(): Promise<Running> {
+export async function startSilent(): Promise<SilentServer> {
   const sockets = new Set<Socket>();
   const server = createServer((s) => {
     sockets.add(s);
     s.on("error", () => undefined);
+    // Reads (and drops) what arrives, so a client's close is seen and counted.
+    s.resume();
     s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    openConnections: () => sockets.size,
     stop: async () => {
       sockets.forEach((s) => s.destroy());
       await new Promise((resolve) => server.close(resolve));
@@ -308,16 +367,20 @@ export async function startSilent(): Promise<Running> {
  * No Grafana server can be installed here (no Debian package or registry package ships one), so
  * the Grafana check is tested against this HTTP server answering /api/health with Grafana's shape.
  */
-export async function startGrafanaStandIn(database: "ok" | "failing" = "ok"): Promise<Running> {
+export async function startGrafanaStandIn(
+  database: "ok" | "failing" = "ok",
+  body = JSON.stringify({ commit: "03f502a94d", database, version: "11.3.0" }),
+  host = HOST,
+): Promise<Running> {
   const server = createHttpServer((req, res) => {
     if (req.url === "/api/health") {
       res.writeHead(database === "ok" ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify({ commit: "03f502a94d", database, version: "11.3.0" }));
+      res.end(body);
     } else {
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return {
     port: (server.address() as AddressInfo).port,
     stop: async () => {

@@ -1,9 +1,10 @@
 /** A server that accepts the connection and never answers: every check fails at its timeout. */
 import { HealthTarget } from "../../health";
 import { checkOne } from "./check-one";
-import { HOST, Running, startSilent } from "./servers";
+import { setTimeout as sleep } from "node:timers/promises";
+import { HOST, SilentServer, startSilent } from "./servers";
 
-let silent: Running;
+let silent: SilentServer;
 beforeAll(async () => {
   silent = await startSilent();
 });
@@ -23,7 +24,7 @@ const targets = (): HealthTarget[] => {
   ];
 };
 
-test.each(["grpc", "redis", "clickhouse", "kafka", "postgres", "prometheus", "grafana"])("%s fails at its timeout without hanging", async (kind) => {
+test.each(["grpc", "redis", "clickhouse", "kafka", "postgres", "prometheus", "grafana"])("%s fails at its timeout without hanging, and closes its connections", async (kind) => {
   const target = targets().find((t) => t.kind === kind)!;
   const r = await checkOne(target, { timeoutMs: TIMEOUT_MS, retries: 0, backoffMs: 100 });
   expect(r.status).toBe("fail");
@@ -31,4 +32,9 @@ test.each(["grpc", "redis", "clickhouse", "kafka", "postgres", "prometheus", "gr
   expect(r.latencyMs).toBeLessThan(TIMEOUT_MS + 500);
   expect(r.detail).toMatch(/timed out|DEADLINE_EXCEEDED|[Tt]imeout/);
   expect(r.detail).not.toContain("silent-secret");
+  // Five more timed-out attempts; their connections are closed within moments (bounded poll).
+  const again = await checkOne(target, { timeoutMs: 200, retries: 4, backoffMs: 10 });
+  expect(again.attempts).toBe(5);
+  for (let i = 0; i < 20 && silent.openConnections() > 0; i++) await sleep(50);
+  expect(silent.openConnections()).toBe(0);
 });

@@ -68,11 +68,14 @@ describe("a deliberately misconfigured prod stack", () => {
   beforeAll(async () => {
     resources = await resourcesOf("prod", (c) => {
       c.services.gateway.uses.push({ target: "redis", env: "REDIS_ADDR" });
-      c.services.gateway.env = { LOG_LEVEL: "DEBUG" };
       c.services["storage-service"].env = { DB_PASSWORD: "inline-value-1234567" };
       c.services["learning-api"].env = { SWAGGER_ENABLED: "true" };
       c.services["refinement-api"].replicas = { min: 1, max: 10 };
     });
+    // The schema refuses a service env that redefines LOG_LEVEL; the rule is the second line against
+    // a value changed outside the config (a transformation, a hand edit), so it is set on the Deployment.
+    const gateway = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.props.metadata.name === "gateway")!;
+    gateway.props.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === "LOG_LEVEL").value = "DEBUG";
     broken = evaluate(resources, RULES, { environment: "prod" });
   });
 

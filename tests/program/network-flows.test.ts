@@ -109,7 +109,7 @@ describe("cluster DNS is configurable", () => {
     [{ cidrs: ["10.96.0.300/32"] }, 'platform:dns.cidrs.0: got "10.96.0.300/32"; allowed: an IPv4 CIDR block'],
     [{ podLabels: {} }, "platform:dns.podLabels: got {}; allowed: at least one label selecting the DNS pods"],
     [{ namespace: "Kube_System" }, 'platform:dns.namespace: got "Kube_System"; allowed: a DNS label'],
-    [{ resolver: "1.1.1.1" }, "platform:dns.resolver: got \"1.1.1.1\"; allowed: no such key exists here"],
+    [{ resolver: "1.1.1.1" }, "platform:dns.resolver: got a value (not shown: an unknown key may hold a credential); allowed: no such key exists here"],
   ])("%j is refused before any resource", (dns, message) => {
     expect(() => parseConfig({ ...stackConfig("dev"), dns })).toThrow(message);
   });

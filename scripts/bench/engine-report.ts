@@ -1,0 +1,129 @@
+/**
+ * Prints the engine benchmark's results (scripts/bench/engine.sh writes its inputs): wall times, the
+ * three ratios of the speed goals, where the time of a preview, a policy preview and a no-op up goes,
+ * and which resources a first `pulumi up` waits for.
+ *   ts-node scripts/bench/engine-report.ts DIR STACK RESOURCES OBJECTS
+ * DIR holds, per measure, <measure>.walls (one run a line: start and end, epoch seconds) and
+ * <measure>.phases (the JSON lines of scripts/bench/phases.js), and first-up.events (pulumi's event log).
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+interface Phases {
+  pid: number;
+  kind: string;
+  start: number;
+  /** Absent for a process that was killed (a policy pack). */
+  exit?: number;
+  boot: number;
+  entryEnd?: number;
+  modules: number;
+  toolchain: number;
+  compile: number;
+  ours: number;
+  top: [string, number][];
+}
+interface Run {
+  wall: number;
+  processes: Phases[];
+}
+
+const [dir, stack, resources, objects] = process.argv.slice(2);
+
+function lines(file: string): string[] {
+  const p = path.join(dir, file);
+  return fs.existsSync(p) ? fs.readFileSync(p, "utf8").split("\n").filter((l) => l.trim() !== "") : [];
+}
+
+/** The runs of one measure, each with the Node.js processes that started during it. */
+function runs(measure: string): Run[] {
+  // A process writes a line when its entry has loaded and another at exit: the last one counts.
+  const byPid = new Map(lines(`${measure}.phases`).map((l) => JSON.parse(l) as Phases).map((p) => [`${p.pid}@${p.start}`, p]));
+  const phases = [...byPid.values()];
+  return lines(`${measure}.walls`).map((l) => {
+    const [start, end] = l.split(/\s+/).map((s) => Number(s) * 1000);
+    return { wall: (end - start) / 1000, processes: phases.filter((p) => p.start >= start && p.start <= end) };
+  });
+}
+
+/** The run of median wall time (the lower one of an even count), so its breakdown adds up. */
+function median(rs: Run[]): Run {
+  const sorted = [...rs].sort((a, b) => a.wall - b.wall);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+const sec = (ms: number): string => (ms / 1000).toFixed(2);
+const sum = (ps: Phases[], f: (p: Phases) => number): number => ps.reduce((a, p) => a + f(p), 0);
+const life = (p: Phases): number => (p.exit ?? p.start) - p.start;
+const startUp = (p: Phases): number => p.entryEnd ?? life(p);
+
+const measures = {
+  "preview-empty": "pulumi preview from empty",
+  "first-up": "pulumi up from empty (first deploy, no preview)",
+  preview: "pulumi preview of the deployed stack",
+  "preview-policy": "pulumi preview --policy-pack policies of the deployed stack",
+  "dry-run": "kubectl apply --server-side --dry-run=server, same objects",
+  "noop-up": "pulumi up with no changes (preview + update)",
+};
+const medians = Object.fromEntries(Object.keys(measures).map((m) => [m, median(runs(m))])) as Record<keyof typeof measures, Run>;
+
+console.log(`\n${`measure (${stack}, ${resources} Pulumi resources, ${objects} namespaced objects)`.padEnd(66)} ${"seconds".padStart(8)}`);
+for (const [m, label] of Object.entries(measures)) console.log(`${label.padEnd(66)} ${medians[m as keyof typeof measures].wall.toFixed(1).padStart(8)}`);
+
+const ratios: [string, number, number][] = [
+  ["preview / server-side dry-run apply", medians.preview.wall / medians["dry-run"].wall, 6],
+  ["policy preview / preview", medians["preview-policy"].wall / medians.preview.wall, 1.2],
+  ["no-op up / preview", medians["noop-up"].wall / medians.preview.wall, 1.5],
+];
+console.log(`\n${"ratio (medians of this run)".padEnd(40)} ${"value".padStart(6)}  goal`);
+for (const [label, value, goal] of ratios) console.log(`${label.padEnd(40)} ${value.toFixed(2).padStart(6)}  <= ${goal} ${value <= goal ? "met" : "NOT met"}`);
+console.log(`${"preview wall time".padEnd(40)} ${medians.preview.wall.toFixed(2).padStart(6)}  < 3 s ${medians.preview.wall < 3 ? "met" : "NOT met"}`);
+
+// Where the time goes, per measure, in the median run: the program processes (two for an up with
+// preview) split by phase; the engine's share is what is left of the wall time.
+const columns: (keyof typeof measures)[] = ["preview", "preview-policy", "noop-up"];
+const of = (m: keyof typeof measures, kind: string): Phases[] => medians[m].processes.filter((p) => p.kind === kind);
+const roundTrips = (m: keyof typeof measures): number => sum(of(m, "program"), (p) => life(p) - p.boot - p.modules - p.toolchain - p.compile - p.ours);
+const rows: [string, (m: keyof typeof measures) => number | undefined][] = [
+  ["wall time", (m) => medians[m].wall * 1000],
+  ["CLI, backend, plugins outside the program", (m) => medians[m].wall * 1000 - sum(of(m, "program"), life)],
+  ["program: node start", (m) => sum(of(m, "program"), (p) => p.boot)],
+  ["program: loading SDKs and libraries", (m) => sum(of(m, "program"), (p) => p.modules)],
+  ["program: loading TypeScript/ts-node/swc", (m) => sum(of(m, "program"), (p) => p.toolchain)],
+  ["program: compiling our .ts files", (m) => sum(of(m, "program"), (p) => p.compile)],
+  ["program: our modules and construction", (m) => sum(of(m, "program"), (p) => p.ours)],
+  ["program: SDK start, provider, round-trips", roundTrips],
+  ["policy pack start-up (in parallel)", (m) => (of(m, "policy").length ? sum(of(m, "policy"), startUp) : undefined)],
+  ["  of which loading TypeScript/ts-node/swc", (m) => (of(m, "policy").length ? sum(of(m, "policy"), (p) => p.toolchain) : undefined)],
+  ["  of which compiling/type-checking .ts", (m) => (of(m, "policy").length ? sum(of(m, "policy"), (p) => p.compile) : undefined)],
+  ["stand-in language host start-up (not in real Pulumi)", (m) => sum(of(m, "language-host.ts"), startUp)],
+];
+console.log(`\n${"where the time goes (seconds, median run)".padEnd(52)}${columns.map((c) => c.padStart(16)).join("")}`);
+for (const [label, f] of rows) {
+  console.log(`${label.padEnd(52)}${columns.map((c) => { const v = f(c); return (v === undefined ? "-" : sec(v)).padStart(16); }).join("")}`);
+}
+const heaviest = of("preview", "program")[0]?.top ?? [];
+if (heaviest.length) console.log(`heaviest packages in the preview's program (ms): ${heaviest.map(([p, t]) => `${p} ${t}`).join(", ")}`);
+console.log(`program's wait on the engine per resource in the preview: ${(roundTrips("preview") / Number(resources)).toFixed(1)} ms`);
+
+// The first deploy: how long each resource took from the engine starting its step to its outputs
+// (the provider's create and await logic), from the event log (its timestamps are whole seconds).
+const started = new Map<string, number>();
+const took: { urn: string; type: string; s: number }[] = [];
+for (const l of lines("first-up.events")) {
+  const e = JSON.parse(l);
+  const meta = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata;
+  if (!meta || meta.type === "pulumi:pulumi:Stack" || !meta.type.includes(":")) continue;
+  if (e.resourcePreEvent) started.set(meta.urn, e.timestamp);
+  else if (started.has(meta.urn)) took.push({ urn: meta.urn, type: meta.type, s: e.timestamp - started.get(meta.urn)! });
+}
+if (took.length) {
+  const byType = new Map<string, { n: number; max: number }>();
+  for (const t of took) {
+    const b = byType.get(t.type) ?? { n: 0, max: 0 };
+    byType.set(t.type, { n: b.n + 1, max: Math.max(b.max, t.s) });
+  }
+  console.log("\nfirst pulumi up: slowest steps (create to outputs, whole seconds; steps run in parallel)");
+  for (const t of took.sort((a, b) => b.s - a.s).slice(0, 8)) console.log(`  ${String(t.s).padStart(4)} s  ${t.type}  ${t.urn.split("::").pop()}`);
+  console.log("  longest step by type: " + [...byType].sort((a, b) => b[1].max - a[1].max).slice(0, 6).map(([type, b]) => `${type.split(":").pop()} ${b.max} s (${b.n})`).join(", "));
+}
