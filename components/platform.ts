@@ -16,7 +16,7 @@ import { healthTargets } from "./health/targets";
 import { PublicEntry } from "./ingress/public-entry";
 import { Monitoring } from "./monitoring";
 import { Flow, NetworkPolicies, Traffic } from "./network/traffic";
-import { GeneratedSecrets } from "./secrets/generated-secrets";
+import { credentialsChecksum, credentialsIn, GeneratedSecrets } from "./secrets/generated-secrets";
 import { GrpcService } from "./services/grpc-service";
 import type { InClusterTarget } from "../health";
 
@@ -43,7 +43,7 @@ export class Platform extends pulumi.ComponentResource {
     const protect = dataProtected(c);
     if (c.environment === "prod" && !protect) pulumi.log.warn("platform:protectData is false: a destroy or a replacement deletes this prod stack's data and secrets", this);
 
-    const base = new PlatformBase("base", { namespace: c.namespace, environment: c.environment, quota: c.quota, protect }, child);
+    const base = new PlatformBase("base", { namespace: c.namespace, environment: c.environment, quota: c.quota, protect, dns: c.dns }, child);
     const namespace = base.namespaceName;
     this.namespace = namespace;
     this.secrets = new GeneratedSecrets("secrets", { namespace, config: c, protect }, child);
@@ -77,7 +77,9 @@ export class Platform extends pulumi.ComponentResource {
         ...Object.entries(svc.secretEnv).map(([envName, secret]) => fromSecret(envName, creds[secret].ref)),
         ...Object.entries(svc.env).map(([envName, value]) => ({ name: envName, value })),
       ];
-      return [svcName, new GrpcService(svcName, { namespace, config: svc, env }, child)] as const;
+      const used = credentialsIn(env, Object.values(creds));
+      const podAnnotations = used.length > 0 ? credentialsChecksum(used) : undefined;
+      return [svcName, new GrpcService(svcName, { namespace, config: svc, env, podAnnotations }, child)] as const;
     });
 
     const [publicName, publicSvc] = Object.entries(c.services).find(([, s]) => s.public)!;

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { hostPort, imageRef, port, resources, secretString, storage } from "./primitives";
 
 const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
-const cidr = z.string().regex(CIDR, "an IPv4 CIDR block such as 10.0.0.0/16 or 0.0.0.0/0");
+export const cidr = z.string().regex(CIDR, "an IPv4 CIDR block such as 10.0.0.0/16 or 0.0.0.0/0");
 const ports = z.array(port).min(1, "at least one TCP port");
 const email = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address such as oncall@example.com");
 const secretValue = secretString(8, "set it with `pulumi config set --secret --path`");

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { CLAIM_MAX_STORAGE, CONTAINER_MAX, footprint } from "./admission";
-import { MONITORING_NAMES, MONITORING_SECRET_KEYS, monitoringConfigShape } from "./monitoring";
+import { cidr, MONITORING_NAMES, MONITORING_SECRET_KEYS, monitoringConfigShape } from "./monitoring";
 import { cpu, cron, dnsLabel, DNS_1035_LABEL, ENV_NAME, goDuration, IDENTIFIER, imageRef, memory, port, registryRepository, resources, secretString, storage } from "./primitives";
 import { parseCpu, parseMemory } from "./quantities";
 
@@ -99,6 +99,27 @@ const serviceSchema = z
   .strict();
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 
+// --- Cluster DNS (issue 11): where pods resolve names, which the namespace's DNS egress allows. ---
+const DEFAULT_DNS = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, cidrs: ["169.254.20.10/32"] };
+const dnsSchema = z
+  .object({
+    /** Namespace and labels of the cluster DNS pods (CoreDNS). */
+    namespace: dnsLabel.default(DEFAULT_DNS.namespace),
+    podLabels: z
+      .record(z.string().min(1), z.string())
+      .refine((l) => Object.keys(l).length > 0, "at least one label selecting the DNS pods, such as k8s-app: kube-dns")
+      .default(DEFAULT_DNS.podLabels),
+    /**
+     * Addresses answering DNS outside the pod network: NodeLocal DNSCache's link-local address,
+     * the kube-dns Service IP where NodeLocal DNSCache intercepts it, or the node range where DNS
+     * runs on the host network. Only port 53 is opened to them.
+     */
+    cidrs: z.array(cidr).default(DEFAULT_DNS.cidrs),
+  })
+  .strict()
+  .default(DEFAULT_DNS);
+// --- end of cluster DNS ---
+
 const datastoreBase = {
   image: imageRef,
   storage,
@@ -179,6 +200,7 @@ export const configSchema = z
     allowEnvironmentMismatch: z.boolean().default(false),
     /** Pulumi `protect` (and retain on delete) on what holds data; unset means on in prod, off in dev (see dataProtected). */
     protectData: z.boolean().optional(),
+    dns: dnsSchema,
     redisPassword: secretOverride.optional(),
     clickhousePassword: secretOverride.optional(),
     postgresPassword: secretOverride.optional(),

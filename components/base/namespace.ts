@@ -1,7 +1,8 @@
 /**
  * The namespace everything lives in: Pod Security Admission `restricted`, labelled for monitoring,
  * bounded by a ResourceQuota and LimitRange, and closed by a default-deny NetworkPolicy
- * (cluster DNS is the one flow every pod gets).
+ * (cluster DNS is the one flow every pod gets: the DNS pods, and addresses such as NodeLocal
+ * DNSCache's, on port 53 only).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,6 +16,7 @@ export interface PlatformBaseArgs {
   quota: PlatformConfig["quota"];
   /** Deleting the namespace deletes every volume in it. */
   protect: boolean;
+  dns: PlatformConfig["dns"];
 }
 
 export class PlatformBase extends pulumi.ComponentResource {
@@ -105,7 +107,10 @@ export class PlatformBase extends pulumi.ComponentResource {
           policyTypes: ["Egress"],
           egress: [
             {
-              to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+              to: [
+                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.dns.namespace } }, podSelector: { matchLabels: args.dns.podLabels } },
+                ...args.dns.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+              ],
               ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
             },
           ],

@@ -1,15 +1,16 @@
 /**
  * ClickHouse: StatefulSet with a password-protected application user, HTTP 8123 and native 9000,
- * data on a volume, the schema in schema/clickhouse/ applied on first start, and the built-in
- * Prometheus endpoint on 9363.
+ * data on a volume, the schema in schema/clickhouse/ applied on every start (its statements are
+ * idempotent, so a later schema change reaches an existing volume), logs on the console at
+ * information level, and the built-in Prometheus endpoint on 9363.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import type { PlatformConfig } from "../../config/schema";
-import type { Credential } from "../secrets/generated-secrets";
-import { container, resourceRequirements, workloadLabels } from "../shared/workload";
+import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
+import { configChecksum, container, resourceRequirements, workloadLabels } from "../shared/workload";
 import { Datastore, EnvVar, fromSecret } from "./datastore";
 import { statefulWorkload } from "./stateful";
 
@@ -55,6 +56,20 @@ const PROMETHEUS_XML = `<clickhouse>
 </clickhouse>
 `;
 
+/** The image logs at trace level into files under /var/log; information level on the console instead. */
+export const LOGGER_XML = `<clickhouse>
+  <logger>
+    <level>information</level>
+    <console>1</console>
+    <log remove="remove"/>
+    <errorlog remove="remove"/>
+  </logger>
+</clickhouse>
+`;
+
+/** Server settings, mounted as a directory (a subPath mount never sees a ConfigMap update) at conf.d, which ClickHouse merges like config.d. */
+const SERVER_CONFIG = { "prometheus.xml": PROMETHEUS_XML, "logger.xml": LOGGER_XML };
+
 export class ClickHouse extends pulumi.ComponentResource implements Datastore {
   public readonly name = "clickhouse";
   public readonly clientPort = NATIVE_PORT;
@@ -65,15 +80,16 @@ export class ClickHouse extends pulumi.ComponentResource implements Datastore {
     super("platform:datastores:ClickHouse", name, {}, opts);
     this.args = args;
     const c = args.config;
+    const schema = clickhouseSchema(c.database);
     const configMap = new k8s.core.v1.ConfigMap(
       "clickhouse-config",
       {
         metadata: { name: "clickhouse-config", namespace: args.namespace, labels: workloadLabels(this.name, "datastore") },
-        data: { "prometheus.xml": PROMETHEUS_XML, ...clickhouseSchema(c.database) },
+        data: { ...SERVER_CONFIG, ...schema },
       },
       { parent: this },
     );
-    const schemaFiles = Object.keys(clickhouseSchema(c.database));
+    const items = (files: Record<string, string>) => Object.keys(files).map((key) => ({ key, path: key }));
     const { service } = statefulWorkload(
       {
         name: this.name,
@@ -85,10 +101,14 @@ export class ClickHouse extends pulumi.ComponentResource implements Datastore {
         protect: args.protect,
         ports: [{ name: "http", port: HTTP_PORT }, { name: "native", port: NATIVE_PORT }],
         metricsPort: METRICS_PORT,
+        // A change of configuration, schema or password rolls the pod: each is read at start.
+        podAnnotations: { ...configChecksum(...Object.values(SERVER_CONFIG), ...Object.values(schema)), ...credentialsChecksum([args.credential]) },
         volumes: [
-          { name: "config", configMap: { name: configMap.metadata.name } },
+          { name: "config", configMap: { name: configMap.metadata.name, items: items(SERVER_CONFIG) } },
+          { name: "schema", configMap: { name: configMap.metadata.name, items: items(schema) } },
           { name: "users-d", emptyDir: {} },
-          { name: "logs", emptyDir: {} },
+          // Nothing logs to files (LOGGER_XML); the limit bounds an image that would anyway.
+          { name: "logs", emptyDir: { sizeLimit: "100Mi" } },
         ],
         containers: [
           container({
@@ -99,6 +119,8 @@ export class ClickHouse extends pulumi.ComponentResource implements Datastore {
               { name: "CLICKHOUSE_USER", value: c.user },
               fromSecret("CLICKHOUSE_PASSWORD", args.credential.ref),
               { name: "CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT", value: "0" },
+              // The entrypoint runs /docker-entrypoint-initdb.d on a non-empty volume too.
+              { name: "CLICKHOUSE_ALWAYS_RUN_INITDB_SCRIPTS", value: "1" },
             ],
             ports: [
               { name: "http", containerPort: HTTP_PORT },
@@ -106,7 +128,9 @@ export class ClickHouse extends pulumi.ComponentResource implements Datastore {
               { name: "metrics", containerPort: METRICS_PORT },
             ],
             resources: resourceRequirements(c.resources),
-            livenessProbe: { httpGet: { path: "/ping", port: HTTP_PORT }, initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 6 },
+            // The first start (schema, a large volume's parts) may be slow: up to 10 minutes before liveness counts.
+            startupProbe: { httpGet: { path: "/ping", port: HTTP_PORT }, periodSeconds: 5, failureThreshold: 120 },
+            livenessProbe: { httpGet: { path: "/ping", port: HTTP_PORT }, periodSeconds: 10, failureThreshold: 6 },
             readinessProbe: { httpGet: { path: "/ping", port: HTTP_PORT }, initialDelaySeconds: 5, periodSeconds: 5 },
             volumeMounts: [
               { name: "data", mountPath: "/var/lib/clickhouse" },
@@ -114,8 +138,8 @@ export class ClickHouse extends pulumi.ComponentResource implements Datastore {
               { name: "logs", mountPath: "/var/log/clickhouse-server" },
               // The image's entrypoint writes the application user into users.d at start.
               { name: "users-d", mountPath: "/etc/clickhouse-server/users.d" },
-              { name: "config", mountPath: "/etc/clickhouse-server/config.d/prometheus.xml", subPath: "prometheus.xml", readOnly: true },
-              ...schemaFiles.map((f) => ({ name: "config", mountPath: `/docker-entrypoint-initdb.d/${f}`, subPath: f, readOnly: true })),
+              { name: "config", mountPath: "/etc/clickhouse-server/conf.d", readOnly: true },
+              { name: "schema", mountPath: "/docker-entrypoint-initdb.d", readOnly: true },
             ],
           }),
         ],

@@ -1,17 +1,20 @@
 /**
  * Kafka in KRaft mode (no ZooKeeper): every broker is also a controller voter, 1 in dev and 3 in
- * prod; topics are created by a Job with the configured partitions and replication factor; a
- * kafka-exporter Deployment exposes broker and consumer-lag metrics.
+ * prod; topics are created (and their partitions raised) by a Job with the configured partitions
+ * and replication factor; a kafka-exporter Deployment exposes broker and consumer-lag metrics.
+ * The broker's heap follows its memory limit and it logs to the console only.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import type { PlatformConfig } from "../../config/schema";
+import { parseMemory } from "../../config/quantities";
 import {
+  configChecksum,
   container,
   resourceRequirements,
-  restrictedPodSecurity,
+  podDefaults,
   scrapeAnnotations,
   selectorLabels,
   serviceAccount,
@@ -34,6 +37,72 @@ const EXPORTER = "kafka-exporter";
 const EXPORTER_PORT = 9308;
 const TOPICS_JOB = "kafka-topics";
 const KAFKA_UID = 1000;
+const KAFKA_BIN = "/opt/kafka/bin";
+const DATA_MOUNT = "/var/lib/kafka/data";
+/** A directory inside the volume: Kafka reads every entry of a log dir, and ext4 puts lost+found at the root. */
+export const LOG_DIRS = `${DATA_MOUNT}/logs`;
+const LOG4J_DIR = "/etc/kafka/log4j";
+/** Console only: the distribution's file appenders would grow files on the container's writable layer. */
+export const LOG4J_PROPERTIES = `log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.kafka.authorizer.logger=WARN
+log4j.logger.state.change.logger=INFO
+log4j.logger.kafka.controller=INFO
+`;
+
+/**
+ * The JVM heap for a container memory limit: half of it (the rest is page cache, metaspace and
+ * direct buffers), at most the 6 GiB Kafka's documentation recommends. The image's default of
+ * 1 GiB does not fit a 1 GiB limit.
+ */
+export function kafkaHeapOpts(memoryLimit: string): string {
+  const mib = Math.floor(Math.min(parseMemory(memoryLimit)! / 2, 6 * 2 ** 30) / 2 ** 20);
+  return `-Xms${mib}m -Xmx${mib}m`;
+}
+
+/**
+ * Moves a log dir the previous release kept at the volume root into LOG_DIRS, by renames on the
+ * same filesystem, so topics and the KRaft metadata survive the upgrade. meta.properties moves
+ * last and the directory is renamed into place at the end, so an interrupted run resumes.
+ */
+export const LOG_DIR_MIGRATION = `d=${DATA_MOUNT}; new=${LOG_DIRS}; tmp=$new.migrating
+if [ ! -d "$new" ] && { [ -f "$d/meta.properties" ] || [ -d "$tmp" ]; }; then
+  echo "moving the log dir from $d into $new"
+  mkdir -p "$tmp"
+  for f in "$d"/* "$d"/.[!.]*; do
+    case "\${f##*/}" in lost+found|meta.properties|"\${tmp##*/}") ;; *) if [ -e "$f" ]; then mv "$f" "$tmp"/; fi ;; esac
+  done
+  if [ -f "$d/meta.properties" ]; then mv "$d/meta.properties" "$tmp"/; fi
+  mv "$tmp" "$new"
+fi`;
+
+/**
+ * The topics Job's script: creates each topic, raises its partitions to the configured count
+ * (Kafka cannot lower them: a smaller count is reported and left), and sets min.insync.replicas.
+ * Every step is idempotent, so the Job can rerun any time.
+ */
+export function topicsScript(c: PlatformConfig["kafka"], bootstrap: string): string {
+  return [
+    "set -eu",
+    `topics() { ${KAFKA_BIN}/kafka-topics.sh --bootstrap-server ${bootstrap} "$@"; }`,
+    "ensure_topic() {",
+    '  topics --create --if-not-exists --topic "$1" --partitions "$2" --replication-factor "$3" --config min.insync.replicas="$4"',
+    '  have=$(topics --describe --topic "$1" | sed -n \'s/.*PartitionCount: *\\([0-9]*\\).*/\\1/p\' | head -n 1)',
+    '  case "$have" in ""|*[!0-9]*) echo "topic $1: cannot read its partition count" >&2; exit 1 ;; esac',
+    '  if [ "$have" -lt "$2" ]; then',
+    '    echo "topic $1: raising partitions from $have to $2"',
+    '    topics --alter --topic "$1" --partitions "$2"',
+    '  elif [ "$have" -gt "$2" ]; then',
+    '    echo "topic $1: keeps its $have partitions; Kafka cannot lower them to the configured $2"',
+    "  fi",
+    `  ${KAFKA_BIN}/kafka-configs.sh --bootstrap-server ${bootstrap} --alter --entity-type topics --entity-name "$1" --add-config min.insync.replicas="$4"`,
+    "}",
+    ...c.topics.map((t) => `ensure_topic ${t.name} ${t.partitions} ${t.replicationFactor} ${Math.min(c.minInsyncReplicas, t.replicationFactor)}`),
+  ].join("\n");
+}
 
 /** Broker addresses through the headless Service, e.g. kafka-0.kafka-headless:9092. */
 export function brokerAddresses(brokers: number): string[] {
@@ -55,6 +124,11 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
     const clusterId = new random.RandomId("kafka-cluster-id", { byteLength: 16 }, keepData(args.protect, child)).b64Url;
     const voters = Array.from({ length: c.brokers }, (_, i) => `${i}@kafka-${i}.kafka-headless:${CONTROLLER_PORT}`).join(",");
     const internalRf = Math.min(3, c.brokers);
+    const log4j = new k8s.core.v1.ConfigMap(
+      "kafka-log4j",
+      { metadata: { name: "kafka-log4j", namespace: args.namespace, labels: workloadLabels(this.name, "datastore") }, data: { "log4j.properties": LOG4J_PROPERTIES } },
+      child,
+    );
 
     const { statefulSet } = statefulWorkload(
       {
@@ -75,7 +149,11 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
             name: "kafka",
             image: c.image,
             // Node id and advertised address come from the pod's ordinal (kafka-<n>).
-            command: ["sh", "-c", "export KAFKA_NODE_ID=${HOSTNAME##*-}; export KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://${HOSTNAME}.kafka-headless:9092; exec /etc/kafka/docker/run"],
+            command: [
+              "sh",
+              "-c",
+              `${LOG_DIR_MIGRATION}\nexport KAFKA_NODE_ID=\${HOSTNAME##*-}; export KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://\${HOSTNAME}.kafka-headless:9092; exec /etc/kafka/docker/run`,
+            ],
             env: [
               { name: "CLUSTER_ID", value: clusterId },
               { name: "KAFKA_PROCESS_ROLES", value: "broker,controller" },
@@ -84,13 +162,17 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
               { name: "KAFKA_CONTROLLER_LISTENER_NAMES", value: "CONTROLLER" },
               { name: "KAFKA_INTER_BROKER_LISTENER_NAME", value: "PLAINTEXT" },
               { name: "KAFKA_CONTROLLER_QUORUM_VOTERS", value: voters },
-              { name: "KAFKA_LOG_DIRS", value: "/var/lib/kafka/data" },
+              { name: "KAFKA_LOG_DIRS", value: LOG_DIRS },
               { name: "KAFKA_AUTO_CREATE_TOPICS_ENABLE", value: "false" },
               { name: "KAFKA_DEFAULT_REPLICATION_FACTOR", value: String(internalRf) },
               { name: "KAFKA_MIN_INSYNC_REPLICAS", value: String(c.minInsyncReplicas) },
               { name: "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", value: String(internalRf) },
               { name: "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", value: String(internalRf) },
               { name: "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", value: String(Math.min(c.minInsyncReplicas, internalRf)) },
+              { name: "KAFKA_HEAP_OPTS", value: kafkaHeapOpts(c.resources.limits.memory) },
+              { name: "KAFKA_LOG4J_OPTS", value: `-Dlog4j.configuration=file:${LOG4J_DIR}/log4j.properties` },
+              // kafka-server-start.sh's default adds -loggc, which writes GC logs under /opt/kafka/logs.
+              { name: "EXTRA_ARGS", value: "-name kafkaServer" },
             ],
             ports: [{ name: "client", containerPort: PORT }, { name: "controller", containerPort: CONTROLLER_PORT }],
             resources: resourceRequirements(c.resources),
@@ -103,9 +185,15 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
             },
             livenessProbe: { tcpSocket: { port: CONTROLLER_PORT }, initialDelaySeconds: 30, periodSeconds: 10, failureThreshold: 6 },
             readinessProbe: { tcpSocket: { port: PORT }, initialDelaySeconds: 10, periodSeconds: 5 },
-            volumeMounts: [{ name: "data", mountPath: "/var/lib/kafka/data" }, { name: "tmp", mountPath: "/tmp" }],
+            volumeMounts: [
+              { name: "data", mountPath: DATA_MOUNT },
+              { name: "tmp", mountPath: "/tmp" },
+              { name: "log4j", mountPath: LOG4J_DIR, readOnly: true },
+            ],
           }),
         ],
+        volumes: [{ name: "log4j", configMap: { name: log4j.metadata.name } }],
+        podAnnotations: configChecksum(LOG4J_PROPERTIES),
       },
       this,
     );
@@ -145,8 +233,7 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
             metadata: { labels, annotations: scrapeAnnotations(EXPORTER_PORT) },
             spec: {
               serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              securityContext: restrictedPodSecurity(65534),
+              ...podDefaults(65534),
               containers: [
                 container({
                   name: "exporter",
@@ -171,15 +258,7 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
     const c = args.config;
     if (c.topics.length === 0) return;
     const opts = { parent: this };
-    const bootstrap = this.brokers.join(",");
-    const script = [
-      "set -e",
-      ...c.topics.map(
-        (t) =>
-          `/opt/kafka/bin/kafka-topics.sh --bootstrap-server ${bootstrap} --create --if-not-exists --topic ${t.name} ` +
-          `--partitions ${t.partitions} --replication-factor ${t.replicationFactor} --config min.insync.replicas=${Math.min(c.minInsyncReplicas, t.replicationFactor)}`,
-      ),
-    ].join("\n");
+    const script = topicsScript(c, this.brokers.join(","));
     const hash = createHash("sha256").update(script).digest("hex").slice(0, 8);
     const labels = workloadLabels(TOPICS_JOB, "datastore");
     const sa = serviceAccount({ name: TOPICS_JOB, namespace: args.namespace, component: "datastore" }, opts);
@@ -194,8 +273,7 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
             spec: {
               restartPolicy: "OnFailure",
               serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              securityContext: restrictedPodSecurity(KAFKA_UID),
+              ...podDefaults(KAFKA_UID),
               containers: [
                 container({
                   name: "create-topics",

@@ -5,9 +5,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { parseMemory } from "../../config/quantities";
 import type { PlatformConfig } from "../../config/schema";
-import type { Credential } from "../secrets/generated-secrets";
-import { container, resourceRequirements, restrictedPodSecurity, serviceAccount, workloadLabels } from "../shared/workload";
+import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
+import { container, resourceRequirements, podDefaults, serviceAccount, workloadLabels } from "../shared/workload";
 import { Datastore, EnvVar, fromSecret } from "./datastore";
 import { keepData } from "../shared/data-safety";
 import { statefulWorkload } from "./stateful";
@@ -25,10 +26,16 @@ const METRICS_PORT = 9187;
 const UID = 999;
 export const POSTGRES_BACKUP = "postgres-backup";
 
-/** The backup script: a dated pg_dump, verified readable, then dumps older than the retention pruned. */
+const SOCKET_DIR = "/var/run/postgresql";
+
+/**
+ * The backup script: partial files of failed runs removed (concurrencyPolicy Forbid: none is being
+ * written), a dated pg_dump, verified readable, then dumps older than the retention pruned.
+ */
 export function backupScript(retentionDays: number): string {
   return [
     "set -eu",
+    "find /backups -name '*.partial' -print -delete",
     'file="/backups/${PGDATABASE}-$(date -u +%Y%m%dT%H%M%SZ).dump"',
     'pg_dump --format=custom --no-owner --file="$file.partial"',
     'pg_restore --list "$file.partial" > /dev/null',
@@ -37,6 +44,30 @@ export function backupScript(retentionDays: number): string {
     'echo "backup written: $file"',
   ].join("\n");
 }
+
+/**
+ * /dev/shm for parallel queries' shared memory: a quarter of the memory limit, at least the 64 MiB
+ * a container gets by default. It is memory, counted against the limit only as it is used.
+ */
+export function sharedMemorySize(memoryLimit: string): string {
+  return `${Math.max(64, Math.floor(parseMemory(memoryLimit)! / 4 / 2 ** 20))}Mi`;
+}
+
+/**
+ * Run after every start (postStart): once the server accepts TCP (the init-time server listens on
+ * the socket only), set the role's password to the Secret's. The image reads POSTGRES_PASSWORD only
+ * at initdb, so this is what makes a rotated password take effect. The password travels on stdin
+ * (printf is a shell builtin: never in a process's arguments) and statement logging is off for the
+ * session, so it reaches no log. Never fails the container: a hook failure would kill it.
+ */
+export const SYNC_ROLE_PASSWORD = `i=0
+until pg_isready -q -h 127.0.0.1 -p ${PORT}; do
+  i=$((i + 1)); if [ "$i" -ge 600 ]; then echo "postgres not accepting connections; role password not synchronised" >&2; exit 0; fi
+  sleep 1
+done
+printf "SET log_statement = 'none'; SET log_min_error_statement = 'panic'; ALTER ROLE CURRENT_USER PASSWORD '%s';\\n" "$(printf '%s' "$POSTGRES_PASSWORD" | sed "s/'/''/g")" |
+  psql -X -q -v ON_ERROR_STOP=1 -h ${SOCKET_DIR} -p ${PORT} -U "$POSTGRES_USER" -d postgres || echo "role password not synchronised" >&2
+exit 0`;
 
 export class Postgres extends pulumi.ComponentResource implements Datastore {
   public readonly name = "postgres";
@@ -60,7 +91,11 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
         protect: args.protect,
         ports: [{ name: "postgres", port: PORT }],
         metricsPort: METRICS_PORT,
-        volumes: [{ name: "run", emptyDir: {} }],
+        podAnnotations: credentialsChecksum([args.credential]),
+        volumes: [
+          { name: "run", emptyDir: {} },
+          { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: sharedMemorySize(c.resources.limits.memory) } },
+        ],
         containers: [
           container({
             name: "postgres",
@@ -73,12 +108,16 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
             ],
             ports: [{ name: "postgres", containerPort: PORT }],
             resources: resourceRequirements(c.resources),
+            // Alive on the socket, which the init-time server already serves: a slow initdb is not killed.
             livenessProbe: { exec: { command: ["pg_isready", "-U", c.user, "-d", c.database] }, initialDelaySeconds: 30, periodSeconds: 10, failureThreshold: 6 },
-            readinessProbe: { exec: { command: ["pg_isready", "-U", c.user, "-d", c.database] }, initialDelaySeconds: 5, periodSeconds: 5 },
+            // Ready on TCP, which only the final server listens on: not ready while initdb runs.
+            readinessProbe: { exec: { command: ["pg_isready", "-h", "127.0.0.1", "-p", String(PORT), "-U", c.user, "-d", c.database] }, initialDelaySeconds: 5, periodSeconds: 5 },
+            lifecycle: { postStart: { exec: { command: ["sh", "-c", SYNC_ROLE_PASSWORD] } } },
             volumeMounts: [
               { name: "data", mountPath: "/var/lib/postgresql/data" },
-              { name: "run", mountPath: "/var/run/postgresql" },
+              { name: "run", mountPath: SOCKET_DIR },
               { name: "tmp", mountPath: "/tmp" },
+              { name: "dshm", mountPath: "/dev/shm" },
             ],
           }),
           container({
@@ -138,8 +177,7 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
                 spec: {
                   restartPolicy: "Never",
                   serviceAccountName: sa.metadata.name,
-                  automountServiceAccountToken: false,
-                  securityContext: restrictedPodSecurity(UID),
+                  ...podDefaults(UID),
                   containers: [
                     container({
                       name: "pg-dump",

@@ -3,8 +3,9 @@
  * persistence on a volume, exec/TCP probes and a redis_exporter sidecar for the datastore alerts.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { parseMemory } from "../../config/quantities";
 import type { PlatformConfig } from "../../config/schema";
-import type { Credential } from "../secrets/generated-secrets";
+import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
 import { container, resourceRequirements } from "../shared/workload";
 import { Datastore, EnvVar, fromSecret } from "./datastore";
 import { statefulWorkload } from "./stateful";
@@ -19,6 +20,15 @@ export interface RedisArgs {
 
 const PORT = 6379;
 const METRICS_PORT = 9121;
+
+/**
+ * maxmemory for a container memory limit: 70 % of it, in MiB. With noeviction Redis then refuses
+ * writes at the bound instead of growing into the OOM killer; the rest covers fragmentation, client
+ * buffers and the copy-on-write of the AOF rewrite's fork.
+ */
+export function redisMaxmemory(memoryLimit: string): string {
+  return `${Math.floor((parseMemory(memoryLimit)! * 0.7) / 2 ** 20)}mb`;
+}
 
 export class Redis extends pulumi.ComponentResource implements Datastore {
   public readonly name = "redis";
@@ -42,12 +52,16 @@ export class Redis extends pulumi.ComponentResource implements Datastore {
         protect: args.protect,
         ports: [{ name: "redis", port: PORT }],
         metricsPort: METRICS_PORT,
+        podAnnotations: credentialsChecksum([args.credential]),
         containers: [
           container({
             name: "redis",
             image: c.image,
             // $(VAR) is expanded by the kubelet from the Secret-backed env; nothing is inlined.
-            args: ["--requirepass", "$(REDIS_PASSWORD)", "--appendonly", "yes", "--dir", "/data", "--protected-mode", "yes", "--maxmemory-policy", "noeviction"],
+            args: [
+              "--requirepass", "$(REDIS_PASSWORD)", "--appendonly", "yes", "--dir", "/data", "--protected-mode", "yes",
+              "--maxmemory", redisMaxmemory(c.resources.limits.memory), "--maxmemory-policy", "noeviction",
+            ],
             env: [auth, fromSecret("REDISCLI_AUTH", args.credential.ref)],
             ports: [{ name: "redis", containerPort: PORT }],
             resources: resourceRequirements(c.resources),

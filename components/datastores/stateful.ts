@@ -9,7 +9,7 @@ import {
   clusterIpService,
   ContainerSpec,
   disruptionBudget,
-  restrictedPodSecurity,
+  podDefaults,
   scrapeAnnotations,
   selectorLabels,
   serviceAccount,
@@ -38,11 +38,18 @@ export interface StatefulWorkloadArgs {
   annotations?: Record<string, string>;
   /** Protect the StatefulSet (platform:protectData). */
   protect: boolean;
+  /** Annotations on the pod template: checksums of what the pods read only at start, so a change rolls them. */
+  podAnnotations?: Record<string, pulumi.Input<string>>;
 }
 
 export interface StatefulWorkload {
   service: k8s.core.v1.Service;
   statefulSet: k8s.apps.v1.StatefulSet;
+}
+
+function podAnnotations(args: StatefulWorkloadArgs): Record<string, pulumi.Input<string>> | undefined {
+  const all = { ...(args.metricsPort === undefined ? {} : scrapeAnnotations(args.metricsPort, args.metricsPath)), ...args.podAnnotations };
+  return Object.keys(all).length > 0 ? all : undefined;
 }
 
 export function statefulWorkload(args: StatefulWorkloadArgs, parent: pulumi.Resource): StatefulWorkload {
@@ -63,11 +70,10 @@ export function statefulWorkload(args: StatefulWorkloadArgs, parent: pulumi.Reso
         persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
         selector: { matchLabels: selectorLabels(args.name) },
         template: {
-          metadata: { labels, annotations: args.metricsPort === undefined ? undefined : scrapeAnnotations(args.metricsPort, args.metricsPath) },
+          metadata: { labels, annotations: podAnnotations(args) },
           spec: {
             serviceAccountName: sa.metadata.name,
-            automountServiceAccountToken: false,
-            securityContext: restrictedPodSecurity(args.uid),
+            ...podDefaults(args.uid),
             topologySpreadConstraints: spreadOverNodes(args.name),
             terminationGracePeriodSeconds: 60,
             containers: args.containers,

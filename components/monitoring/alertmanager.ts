@@ -14,7 +14,7 @@ import {
   clusterIpService,
   container,
   resourceRequirements,
-  restrictedPodSecurity,
+  podDefaults,
   scrapeAnnotations,
   selectorLabels,
   serviceAccount,
@@ -78,8 +78,7 @@ export class Alertmanager extends pulumi.ComponentResource {
             metadata: { labels, annotations: { ...scrapeAnnotations(ALERTMANAGER.port), ...configChecksum(configYaml) } },
             spec: {
               serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              securityContext: restrictedPodSecurity(UID),
+              ...podDefaults(UID),
               topologySpreadConstraints: spreadOverNodes(NAME),
               containers: [
                 container({

@@ -1,15 +1,11 @@
 /** Helpers the monitoring components share. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { workloadLabels } from "../shared/workload";
 
-export const COMPONENT = "monitoring";
+export { configChecksum } from "../shared/workload";
 
-/** Pod annotation that changes with the mounted configuration, so a config change rolls the pods. */
-export function configChecksum(...contents: string[]): Record<string, string> {
-  return { "checksum/config": createHash("sha256").update(contents.join("\0")).digest("hex") };
-}
+export const COMPONENT = "monitoring";
 
 /** A ConfigMap labelled as belonging to the workload `owner`. */
 export function configMap(

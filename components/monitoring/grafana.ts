@@ -15,7 +15,7 @@ import {
   clusterIpService,
   container,
   resourceRequirements,
-  restrictedPodSecurity,
+  podDefaults,
   scrapeAnnotations,
   selectorLabels,
   serviceAccount,
@@ -75,8 +75,7 @@ export class Grafana extends pulumi.ComponentResource {
             metadata: { labels, annotations: { ...scrapeAnnotations(GRAFANA.port), ...configChecksum(datasourcesYaml, providersYaml, ...Object.values(boards)) } },
             spec: {
               serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              securityContext: restrictedPodSecurity(UID),
+              ...podDefaults(UID),
               containers: [
                 container({
                   name: NAME,

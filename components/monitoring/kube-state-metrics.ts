@@ -12,7 +12,7 @@ import type { Traffic } from "../network/traffic";
 import {
   container,
   resourceRequirements,
-  restrictedPodSecurity,
+  podDefaults,
   scrapeAnnotations,
   selectorLabels,
   serviceAccount,
@@ -83,8 +83,9 @@ export class KubeStateMetrics extends pulumi.ComponentResource {
             metadata: { labels, annotations: scrapeAnnotations(KUBE_STATE_METRICS.port) },
             spec: {
               serviceAccountName: sa.metadata.name,
+              ...podDefaults(UID),
+              // Reads the objects' state from the API.
               automountServiceAccountToken: true,
-              securityContext: restrictedPodSecurity(UID),
               containers: [
                 container({
                   name: NAME,

@@ -15,7 +15,7 @@ import {
   clusterIpService,
   container,
   resourceRequirements,
-  restrictedPodSecurity,
+  podDefaults,
   selectorLabels,
   serviceAccount,
   workloadLabels,
@@ -76,8 +76,9 @@ export class Prometheus extends pulumi.ComponentResource {
             metadata: { labels, annotations: configChecksum(configYaml, ...Object.values(rules)) },
             spec: {
               serviceAccountName: sa.metadata.name,
+              ...podDefaults(UID),
+              // Kubernetes service discovery calls the API.
               automountServiceAccountToken: true,
-              securityContext: restrictedPodSecurity(UID),
               terminationGracePeriodSeconds: 120,
               containers: [
                 container({

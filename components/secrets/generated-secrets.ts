@@ -6,8 +6,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { createHash, createHmac } from "crypto";
 import type { GeneratedSecretName, PlatformConfig } from "../../config/schema";
 import { keepData } from "../shared/data-safety";
+import type { EnvVar } from "../datastores/datastore";
 
 export interface SecretRef {
   /** Kubernetes Secret name. */
@@ -22,6 +24,24 @@ export interface Credential {
   value: pulumi.Output<string>;
   /** Non-secret companions (user, database) stored in the same Secret. */
   extra: Record<string, string>;
+  /** A keyed hash of the value: changes when the credential does and tells nothing about it. */
+  checksum: pulumi.Output<string>;
+}
+
+/**
+ * Pod annotation that changes with the credentials the pod reads (as environment, only at start):
+ * rotating one rolls the pods, so Redis gets the new requirepass, Postgres and ClickHouse re-sync
+ * their user, and clients reconnect with it.
+ */
+export function credentialsChecksum(credentials: Credential[]): Record<string, pulumi.Output<string>> {
+  const sums = pulumi.all(credentials.map((c) => c.checksum));
+  return { "checksum/credentials": sums.apply((s) => createHash("sha256").update(s.join("\0")).digest("hex")) };
+}
+
+/** The credentials among `all` whose Secrets the environment references. */
+export function credentialsIn(env: EnvVar[], all: Credential[]): Credential[] {
+  const names = new Set(env.map((e) => (e.valueFrom as { secretKeyRef?: { name?: string } } | undefined)?.secretKeyRef?.name));
+  return all.filter((c) => names.has(c.ref.name));
 }
 
 export interface GeneratedSecretsArgs {
@@ -45,6 +65,11 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
         ? pulumi.secret(override)
         : pulumi.secret(new random.RandomPassword(`${id}-password`, { length: 32, special: false, minLower: 2, minUpper: 2, minNumeric: 2 }, kept).result);
 
+    // Keys the credentials' checksums; kept only in Pulumi state, so a pod annotation reveals nothing.
+    const checksumKey = new random.RandomBytes("credential-checksum-key", { length: 32 }, child).base64;
+    // The keyed hash is safe to show in specs and diffs, unlike the value it derives from.
+    const checksum = (value: pulumi.Output<string>) => pulumi.unsecret(pulumi.all([checksumKey, value]).apply(([k, v]) => createHmac("sha256", k).update(v).digest("hex")));
+
     // 48 random bytes = 384 bits, above the 256-bit minimum of the checklist.
     const jwt = c.jwtSecret !== undefined ? pulumi.secret(c.jwtSecret) : pulumi.secret(new random.RandomBytes("jwt-secret", { length: 48 }, kept).base64);
 
@@ -66,7 +91,7 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
         },
         { ...keepData(args.protect, child, true), additionalSecretOutputs: ["data", "stringData"] },
       );
-      return [id, { ref: { name: s.secret, key: s.key }, value: s.value, extra: s.extra }] as const;
+      return [id, { ref: { name: s.secret, key: s.key }, value: s.value, extra: s.extra, checksum: checksum(s.value) }] as const;
     });
     this.credentials = Object.fromEntries(entries) as Record<GeneratedSecretName, Credential>;
     this.registerOutputs({ secretNames: Object.values(specs).map((s) => s.secret) });

@@ -15,7 +15,7 @@ import {
   container,
   disruptionBudget,
   resourceRequirements,
-  restrictedPodSecurity,
+  podDefaults,
   scrapeAnnotations,
   selectorLabels,
   serviceAccount,
@@ -28,6 +28,8 @@ export interface GrpcServiceArgs {
   config: ServiceConfig;
   /** Everything but SERVER_PORT: dependency addresses, Secret references, settings. */
   env: EnvVar[];
+  /** Pod template annotations, e.g. the checksum of the credentials in `env`: rotating one rolls the pods. */
+  podAnnotations?: Record<string, pulumi.Input<string>>;
 }
 
 const COMPONENT = "grpc-service";
@@ -58,11 +60,10 @@ export class GrpcService extends pulumi.ComponentResource {
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           selector: { matchLabels: selectorLabels(name) },
           template: {
-            metadata: { labels, annotations: scrapeAnnotations(c.metricsPort) },
+            metadata: { labels, annotations: { ...scrapeAnnotations(c.metricsPort), ...args.podAnnotations } },
             spec: {
               serviceAccountName: sa.metadata.name,
-              automountServiceAccountToken: false,
-              securityContext: restrictedPodSecurity(UID),
+              ...podDefaults(UID),
               topologySpreadConstraints: spreadOverNodes(name),
               containers: [
                 container({

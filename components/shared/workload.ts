@@ -4,6 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import type { PlatformConfig } from "../../config/schema";
 
 type Input<T> = pulumi.Input<T>;
@@ -44,6 +45,20 @@ export function restrictedPodSecurity(uid: number): k8s.types.input.core.v1.PodS
     fsGroupChangePolicy: "OnRootMismatch",
     seccompProfile: { type: "RuntimeDefault" },
   };
+}
+
+/**
+ * Pod-level settings every pod gets: restricted security, no API token (a pod that calls the API
+ * sets it back), and no service-link variables: images such as Kafka's turn every KAFKA_* variable,
+ * service links like KAFKA_PORT=tcp://... included, into configuration.
+ */
+export function podDefaults(uid: number): Pick<PodSpec, "automountServiceAccountToken" | "enableServiceLinks" | "securityContext"> {
+  return { automountServiceAccountToken: false, enableServiceLinks: false, securityContext: restrictedPodSecurity(uid) };
+}
+
+/** Pod annotation that changes with the mounted configuration, so a config change rolls the pods. */
+export function configChecksum(...contents: string[]): Record<string, string> {
+  return { "checksum/config": createHash("sha256").update(contents.join("\0")).digest("hex") };
 }
 
 /** Container-level settings required by `restricted`, plus a read-only root filesystem. */

@@ -47,7 +47,7 @@ export async function runMonitoring(stack: Stack, override?: (config: Record<str
     const m = new Monitoring("monitoring", {
       namespace: config.namespace,
       config,
-      grafanaAdmin: { ref: GRAFANA_SECRET, value: pulumi.secret(GRAFANA_PASSWORD), extra: { "admin-user": config.grafana.adminUser } },
+      grafanaAdmin: { ref: GRAFANA_SECRET, value: pulumi.secret(GRAFANA_PASSWORD), extra: { "admin-user": config.grafana.adminUser }, checksum: pulumi.output("unused") },
     });
     result = { endpoints: m.endpoints, traffic: m.traffic };
   });

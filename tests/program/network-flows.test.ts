@@ -2,8 +2,9 @@
  * The NetworkPolicies the program registers allow exactly the traffic MISSION.md lists, plus the
  * platform's own internal flows named below with their reason: nothing more, nothing less.
  */
+import { parseConfig } from "../../config/load";
 import { egressAllowed, inboundFrom, K8sObject, podFlows, podsOf } from "../../tools/network-flows";
-import { ProgramRun, runProgram } from "../helpers/program";
+import { named, ProgramRun, runProgram, stackConfig } from "../helpers/program";
 
 function objects(run: ProgramRun): K8sObject[] {
   return run.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs as K8sObject);
@@ -59,10 +60,57 @@ describe.each(["prod", "dev"] as const)("%s traffic", (stack) => {
     }
   });
 
+  test("cluster DNS includes NodeLocal DNSCache's address, on port 53 only", () => {
+    const [rule] = objs.find((o) => o.kind === "NetworkPolicy" && o.metadata?.name === "allow-dns")!.spec.egress;
+    expect(rule.to).toContainEqual({ ipBlock: { cidr: "169.254.20.10/32" } });
+    expect(rule.ports).toEqual([{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]);
+  });
+
+  test("the ingress controller reaches cert-manager's HTTP-01 solver pods exactly when a ClusterIssuer is set", () => {
+    const namespace = objs.find((o) => o.kind === "Namespace")!.metadata!.name;
+    // What cert-manager starts for a challenge: a pod labelled as solver, serving on 8089.
+    const solver: K8sObject = {
+      kind: "Deployment",
+      metadata: { name: "cm-acme-http-solver", namespace },
+      spec: { template: { metadata: { labels: { "acme.cert-manager.io/http01-solver": "true" } }, spec: { containers: [{ ports: [{ containerPort: 8089 }] }] } } },
+    };
+    const withSolver = [...objs, solver];
+    const solverPod = podsOf(withSolver).find((p) => p.name === "cm-acme-http-solver")!;
+    const fromController = inboundFrom(withSolver, { namespace: "ingress-nginx" }).filter((f) => f.includes("solver"));
+    expect(fromController).toEqual(stack === "prod" ? ["ns:ingress-nginx -> cm-acme-http-solver:8089"] : []);
+    expect(inboundFrom(withSolver, { namespace: "kube-system" }).filter((f) => f.includes("solver"))).toEqual([]);
+    // Nothing in the namespace reaches it, and it reaches nothing but DNS.
+    expect(podFlows(withSolver).filter((f) => f.includes("solver"))).toEqual([]);
+    expect(egressAllowed(withSolver, solverPod, { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } }, 53, "UDP")).toBe(true);
+  });
+
   test("the flow computation notices a policy that opens too much", () => {
     const namespace = objs.find((o) => o.kind === "Namespace")!.metadata!.name;
     const allowAll: K8sObject = { kind: "NetworkPolicy", metadata: { name: "allow-all", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] } };
     expect(podFlows(objs)).not.toContain("gateway -> redis:6379");
     expect(podFlows([...objs, allowAll])).toContain("gateway -> redis:6379");
+  });
+});
+
+describe("cluster DNS is configurable", () => {
+  test("DNS pods elsewhere, the kube-dns Service IP and the node range", async () => {
+    const run = await runProgram("dev", (c: any) => (c.dns = { namespace: "dns-system", podLabels: { app: "coredns" }, cidrs: ["169.254.20.10/32", "10.96.0.10/32", "10.0.0.0/16"] }));
+    const [rule] = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "allow-dns").inputs.spec.egress;
+    expect(rule.to).toEqual([
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dns-system" } }, podSelector: { matchLabels: { app: "coredns" } } },
+      { ipBlock: { cidr: "169.254.20.10/32" } },
+      { ipBlock: { cidr: "10.96.0.10/32" } },
+      { ipBlock: { cidr: "10.0.0.0/16" } },
+    ]);
+  });
+
+  test.each([
+    [{ cidrs: ["169.254.20.10"] }, 'platform:dns.cidrs.0: got "169.254.20.10"; allowed: an IPv4 CIDR block'],
+    [{ cidrs: ["10.96.0.300/32"] }, 'platform:dns.cidrs.0: got "10.96.0.300/32"; allowed: an IPv4 CIDR block'],
+    [{ podLabels: {} }, "platform:dns.podLabels: got {}; allowed: at least one label selecting the DNS pods"],
+    [{ namespace: "Kube_System" }, 'platform:dns.namespace: got "Kube_System"; allowed: a DNS label'],
+    [{ resolver: "1.1.1.1" }, "platform:dns.resolver: got a value (not shown: an unknown key may hold a credential); allowed: no such key exists here"],
+  ])("%j is refused before any resource", (dns, message) => {
+    expect(() => parseConfig({ ...stackConfig("dev"), dns })).toThrow(message);
   });
 });
