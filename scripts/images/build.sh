@@ -42,7 +42,7 @@ debian_rootfs() {
     IFS=: read -r name uid home <<<"$u"
     essential+="; echo '$name:x:$uid:$uid::$home:/usr/sbin/nologin' >>\"\$1/etc/passwd\"; echo '$name:x:$uid:' >>\"\$1/etc/group\""
   done
-  mmdebstrap --quiet --variant=essential --include="$pkgs" --skip=output/dev --skip=download/empty \
+  flock "$CACHE/apt-archives" mmdebstrap --quiet --variant=essential --include="$pkgs" --skip=output/dev --skip=download/empty \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
@@ -58,9 +58,11 @@ debian_rootfs() {
 # as in the upstream prom/* images), CA certificates, zoneinfo, and passwd/group with nobody.
 base_layer() {
   local out="$CACHE/layers/base.tar"
+  exec 7>"$CACHE/layers/.lock"
+  flock 7
   [ -f "$out" ] && { echo "$out"; return; }
   local dir; dir="$(mktemp -d)"
-  (cd "$dir" && apt-get download -qq -o Dir::Cache::archives="$CACHE/apt-archives" busybox-static tzdata >/dev/null)
+  (cd "$dir" && apt-get download -qq busybox-static tzdata >/dev/null)
   mkdir -p "$dir/root"
   local deb
   for deb in "$dir"/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
@@ -95,6 +97,11 @@ go_binary() {
   rm -rf "$work"
   mv "$out.partial" "$out"
   echo "$out"
+}
+
+# A stand-in program kept in this repository (scripts/images/DIR), built at VERSION into OUT.
+repo_binary() {
+  (cd "$HERE/$1" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w -X main.version=$2" -o "$3" .)
 }
 
 prom_ldflags() { echo "-X github.com/prometheus/common/version.Version=$1 -X github.com/prometheus/common/version.Branch=release -X github.com/prometheus/common/version.Revision=module"; }
@@ -215,9 +222,10 @@ build_postgres-exporter() {
   go_image postgres-exporter "$1" "$bin" /bin/postgres_exporter 65534:65534 / "$2" --config.exposedports 9187/tcp
 }
 
+# kafka_exporter's module is not served here: a stand-in kept in this repository takes its place.
 build_kafka-exporter() {
-  local bin; bin="$(go_binary kafka_exporter github.com/danielqsj/kafka_exporter "v$1" . "$(prom_ldflags "$1")")"
-  go_image kafka-exporter "$1" "$bin" /bin/kafka_exporter 65534:65534 / "$2" --config.exposedports 9308/tcp
+  repo_binary kafka-exporter-standin "$1" "$2/kafka_exporter"
+  go_image kafka-exporter "$1" "$2/kafka_exporter" /bin/kafka_exporter 65534:65534 / "$2" --config.exposedports 9308/tcp
 }
 
 build_kube-state-metrics() {
@@ -248,8 +256,7 @@ build_alertmanager() {
 build_grafana() {
   local version="$1" w="$2"
   local bin="$w/grafana-standin"
-  (cd "$HERE/grafana-standin" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false go build -trimpath \
-    -ldflags "-s -w -X main.version=$version" -o "$bin" .)
+  repo_binary grafana-standin "$version" "$bin"
   local base; base="$(base_layer)"
   local dir="$w/app"
   mkdir -p "$dir/usr/share/grafana/bin" "$dir/var/lib/grafana" "$dir/etc/grafana/provisioning" "$dir/var/log/grafana"
@@ -279,8 +286,8 @@ recipe_hash() {
   {
     cat "$0"
     echo "$version"
-    [ -d "$HERE/$name" ] && find "$HERE/$name" -type f -not -name '*_test.go' | sort | xargs cat
-    [ "$name" = grafana ] && find "$HERE/grafana-standin" -type f | sort | xargs cat
+    [ -d "$HERE/$name" ] && find "$HERE/$name" -type f | sort | xargs cat
+    [ -d "$HERE/$name-standin" ] && find "$HERE/$name-standin" -type f | sort | xargs cat
     [ "$name" = coredns ] && sha256sum <"$COREDNS_BIN"
     [ "$name" = prometheus ] || [ "$name" = alertmanager ] && sha256sum <"$MONITORING_BIN/$name" 2>/dev/null
     true
@@ -309,15 +316,17 @@ build_one() {
     log "$name:$version built in $((SECONDS - start)) s, $(du -m "$archive" | cut -f1) MB"
   fi
   # images.tsv keeps one line per image: drop the old line, add the new.
+  exec 8>"$CACHE/.lock-images.tsv"
+  flock 8
   touch "$CACHE/images.tsv"
   { awk -F'\t' -v n="$name" '$1 != n' "$CACHE/images.tsv"; printf '%s\t%s\t%s\n' "$name" "$REPOSITORY/$name:$version" "$archive"; } \
     | sort >"$CACHE/images.tsv.new"
   mv "$CACHE/images.tsv.new" "$CACHE/images.tsv"
 }
 
+if [ "${1:-}" = --one ]; then build_one "$2"; exit; fi
 names=("$@")
 [ ${#names[@]} -gt 0 ] || mapfile -t names < <(catalog_names)
-exec 9>"$CACHE/.lock"
-flock 9
-for n in "${names[@]}"; do build_one "$n"; done
+# One build of an image at a time; builds of different images may run side by side.
+for n in "${names[@]}"; do flock "$CACHE/.lock-$n" bash "$0" --one "$n"; done
 log "images listed in $CACHE/images.tsv"
