@@ -36,7 +36,8 @@ catalog_names() { awk -F'\t' '!/^#/ && NF { print $1 }' "$HERE/catalog.tsv"; }
 # the upstream images use; the archive cache is shared between images so each .deb downloads once.
 debian_rootfs() {
   local out="$1" pkgs="$2" users="$3" customize="${4:-true}"
-  local essential='true'
+  # update-alternatives (openjdk's postinst) fails when the man directory it links into is missing.
+  local essential='mkdir -p "$1/usr/share/man/man1"'
   local u name uid home
   for u in $users; do
     IFS=: read -r name uid home <<<"$u"
@@ -129,8 +130,11 @@ oci_archive() {
   umoci new --image "$work/oci:$version"
   local layer
   for layer in $layers; do umoci raw add-layer --image "$work/oci:$version" "$layer"; done
+  # Exec probes and the containers' own commands find programs through the image's PATH.
+  local path=(--config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
+  case " $* " in *" PATH="*) path=() ;; esac
   umoci config --image "$work/oci:$version" --author="platform images (stand-in)" \
-    --config.label "org.opencontainers.image.title=$name stand-in" "$@"
+    --config.label "org.opencontainers.image.title=$name stand-in" "${path[@]}" "$@"
   umoci gc --layout "$work/oci"
   local out="$CACHE/$name-$version.oci.tar"
   tar -C "$work/oci" -cf "$out.partial" .
@@ -153,7 +157,7 @@ build_postgres() {
   local version="$1" w="$2"
   # The package's own cluster is not wanted: the entrypoint initialises PGDATA on first start.
   debian_rootfs "$w/rootfs.tar" "postgresql-$version,postgresql-client-$version" "postgres:999:/var/lib/postgresql" \
-    "rm -rf \"\$1/var/lib/postgresql/$version\" \"\$1/etc/postgresql/$version\"; mkdir -p \"\$1/var/lib/postgresql/data\" \"\$1/docker-entrypoint-initdb.d\" && chown 999:999 \"\$1/var/lib/postgresql/data\" && chmod 1777 \"\$1/var/run/postgresql\""
+    "rm -rf \"\$1/var/lib/postgresql/$version\" \"\$1/etc/postgresql/$version\"; mkdir -p \"\$1/var/lib/postgresql/data\" \"\$1/docker-entrypoint-initdb.d\" && chown 999:999 \"\$1/var/lib/postgresql/data\" && mkdir -p \"\$1/run/postgresql\" && chmod 1777 \"\$1/run/postgresql\""
   files_layer "$w/files.tar" "$HERE/postgres/docker-entrypoint.sh:/usr/local/bin/docker-entrypoint.sh"
   oci_archive postgres "$version" "$w/rootfs.tar $w/files.tar" --config.user 999:999 \
     --config.entrypoint /usr/local/bin/docker-entrypoint.sh --config.cmd postgres --config.exposedports 5432/tcp \
