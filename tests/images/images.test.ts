@@ -153,7 +153,7 @@ test("kube-state-metrics runs as its image user and reports the pinned version",
   const p = pod(K.deploy, "kube-state-metrics", {});
   const result = await startPod({ ...p, containers: [] }).then(async (r) => {
     try {
-      return await r.runOnce(container(K.deploy, "kube-state-metrics", "kube-state-metrics", { args: ["--version"] }), 30_000);
+      return await r.runOnce(container(K.deploy, "kube-state-metrics", "kube-state-metrics", { args: ["version"] }), 30_000);
     } finally {
       await r.stop();
     }
