@@ -168,7 +168,7 @@ build_postgres() {
 
 build_clickhouse() {
   local version="$1" w="$2"
-  debian_rootfs "$w/rootfs.tar" clickhouse-server,clickhouse-client,wget "clickhouse:101:/var/lib/clickhouse" \
+  debian_rootfs "$w/rootfs.tar" clickhouse-server,clickhouse-client,tzdata,wget "clickhouse:101:/var/lib/clickhouse" \
     'mkdir -p "$1/docker-entrypoint-initdb.d" "$1/var/lib/clickhouse" "$1/var/log/clickhouse-server" "$1/etc/clickhouse-server/users.d" "$1/etc/clickhouse-server/config.d" && chown 101:101 "$1/var/lib/clickhouse" "$1/var/log/clickhouse-server" "$1/etc/clickhouse-server/users.d" "$1/etc/clickhouse-server/config.d"'
   files_layer "$w/files.tar" "$HERE/clickhouse/entrypoint.sh:/entrypoint.sh" \
     "$HERE/clickhouse/docker_related_config.xml:/etc/clickhouse-server/config.d/docker_related_config.xml"
