@@ -1,0 +1,3 @@
+module platform.local/grafana-standin
+
+go 1.22
