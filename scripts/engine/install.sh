@@ -76,13 +76,14 @@ copy_replaces() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Kubernetes control plane and kubectl, with the version ldflags of kubernetes' hack/lib/version.sh:
-# without them the binaries report v0.0.0 and clients (the kubernetes provider among them) take the
-# old code paths, such as waiting for service-account token Secrets.
-build_kubernetes() {
+# k8s_build PART CMD...: Kubernetes commands at $K8S_VERSION, with the version ldflags of kubernetes'
+# hack/lib/version.sh: without them the binaries report v0.0.0 and clients (the kubernetes provider
+# among them) take the old code paths, such as waiting for service-account token Secrets.
+k8s_build() {
+  local part=$1; shift
   local key=$K8S_VERSION
-  if built kubernetes "$key"; then link kubernetes "$key"; return; fi
-  local t0 tmp staging mm minor ldflags pkg v
+  if built "$part" "$key"; then link "$part" "$key"; return; fi
+  local t0 tmp staging minor ldflags pkg v cmd
   t0=$(now); tmp=$(mktemp -d)
   wrapper "$tmp/w" "k8s.io/kubernetes@$K8S_VERSION"
   # k8s.io/kubernetes replaces its staging modules with ./staging/src/...: use the published ones.
@@ -90,7 +91,7 @@ build_kubernetes() {
   v=v0.${K8S_VERSION#v1.}
   go mod edit -json "$staging" | jq -r '.Replace[] | select(.New.Path | startswith("./staging")) | .Old.Path' |
     while read -r m; do (cd "$tmp/w" && go mod edit -replace="$m=$m@$v"); done
-  mm=${K8S_VERSION#v}; minor=${mm#*.}; minor=${minor%%.*}
+  minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
   ldflags="-s -w"
   for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
     ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
@@ -98,12 +99,53 @@ build_kubernetes() {
     ldflags+=" -X $pkg.gitCommit=0000000000000000000000000000000000000000"
   done
   mkdir -p "$tmp/out/bin"
-  for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for cmd in "$@"; do
     log "building $cmd $K8S_VERSION"
     (cd "$tmp/w" && go build -trimpath -ldflags "$ldflags" -o "$tmp/out/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd")
   done
-  finish kubernetes "$key" "$tmp/out"; rm -rf "$tmp"
-  log "kubernetes took $(( $(now) - t0 ))s"
+  finish "$part" "$key" "$tmp/out"; rm -rf "$tmp"
+  log "$part took $(( $(now) - t0 ))s"
+}
+
+# The control plane and kubectl.
+build_kubernetes() { k8s_build kubernetes kube-apiserver kube-controller-manager kube-scheduler kubectl; }
+
+# The real node's kubelet and kube-proxy (scripts/node/), same version as the control plane.
+build_kubelet() { k8s_build kubelet kubelet kube-proxy; }
+
+# CoreDNS, deployed as kube-dns on the real node (its image is built by scripts/images/build.sh).
+build_coredns() {
+  local key=$COREDNS_VERSION
+  if built coredns "$key"; then link coredns "$key"; return; fi
+  local t0 tmp gomod
+  t0=$(now); tmp=$(mktemp -d)
+  wrapper "$tmp/w" "github.com/coredns/coredns@$COREDNS_VERSION"
+  gomod=$(go mod download -json "github.com/coredns/coredns@$COREDNS_VERSION" | jq -r .GoMod)
+  copy_replaces "$tmp/w" "$gomod"
+  mkdir -p "$tmp/out/bin"
+  log "building coredns $COREDNS_VERSION"
+  (cd "$tmp/w" && go build -trimpath -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=module" \
+    -o "$tmp/out/bin/coredns" github.com/coredns/coredns)
+  finish coredns "$key" "$tmp/out"; rm -rf "$tmp"
+  log "coredns took $(( $(now) - t0 ))s"
+}
+
+# kube-router with only its NetworkPolicy firewall on (iptables and ipset): it enforces policies on
+# this kernel, where kind's nftables-based kube-network-policies builds but enforces nothing.
+build_kube_router() {
+  local key=$KUBE_ROUTER_VERSION
+  if built kube-router "$key"; then link kube-router "$key"; return; fi
+  local t0 tmp gomod
+  t0=$(now); tmp=$(mktemp -d)
+  wrapper "$tmp/w" "github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION"
+  gomod=$(go mod download -json "github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION" | jq -r .GoMod)
+  copy_replaces "$tmp/w" "$gomod"
+  mkdir -p "$tmp/out/bin"
+  log "building kube-router $KUBE_ROUTER_VERSION"
+  (cd "$tmp/w" && go build -trimpath -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" \
+    -o "$tmp/out/bin/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
+  finish kube-router "$key" "$tmp/out"; rm -rf "$tmp"
+  log "kube-router took $(( $(now) - t0 ))s"
 }
 
 build_etcd() {
@@ -244,7 +286,7 @@ install_plugins() {
 }
 
 T0=$(now)
-parts=${PLATFORM_ENGINE_PARTS:-"etcd kwok kubernetes pulumi provider_kubernetes actionlint plugins"}
+parts=${PLATFORM_ENGINE_PARTS:-"etcd kwok kubernetes kubelet pulumi provider_kubernetes coredns kube_router actionlint plugins"}
 for p in $parts; do
   if [ "$p" = plugins ]; then install_plugins; else "build_$p"; fi
 done

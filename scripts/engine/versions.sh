@@ -2,7 +2,9 @@
 # The Pulumi CLI matches @pulumi/pulumi in package.json; the providers match @pulumi/kubernetes and
 # @pulumi/random (see install.sh for what the module proxy here serves and what is built instead).
 PULUMI_VERSION=v3.248.0
-K8S_VERSION=v1.34.4          # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
+K8S_VERSION=v1.34.4          # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl; kubelet, kube-proxy
+COREDNS_VERSION=v1.15.0      # kube-dns of the real node (scripts/node/)
+KUBE_ROUTER_VERSION=v2.1.0   # NetworkPolicy on the real node; the newest the module proxy serves here
 ETCD_VERSION=v3.6.16         # Debian's etcd-server 3.4 is too old for the 1.34 API server's consistent reads
 KWOK_VERSION=v0.7.0          # go.mod asks go 1.24; v0.8.0 asks go 1.26.0, the floor of this machine's Go: pinned to the older one
 ACTIONLINT_VERSION=v1.7.12

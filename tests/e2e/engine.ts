@@ -43,8 +43,11 @@ export function ok(r: Result, what: string): Result {
   return r;
 }
 
-export function missingBinaries(): string[] {
-  const needed = ["pulumi", "pulumi-language-nodejs", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kwok", "kubectl"];
+/** The binaries a cluster with a real node needs besides the control plane (scripts/node/). */
+const NODE_BINARIES = ["kubelet", "kube-proxy", "kube-router", "coredns"];
+
+export function missingBinaries(node: NodeKind = "kwok"): string[] {
+  const needed = ["pulumi", "pulumi-language-nodejs", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubectl", ...(node === "real" ? NODE_BINARIES : ["kwok"])];
   const plugins = fs.existsSync(path.join(CACHE, "pulumi-home", "plugins")) ? fs.readdirSync(path.join(CACHE, "pulumi-home", "plugins")) : [];
   return [
     ...needed.filter((b) => !fs.existsSync(path.join(BIN, b))),
@@ -52,8 +55,11 @@ export function missingBinaries(): string[] {
   ];
 }
 
-export function startEngine(name: string): Engine {
-  const missing = missingBinaries();
+/** kwok: fake nodes, no container runs; real: one real node (scripts/node/node.sh) where pods run. */
+export type NodeKind = "kwok" | "real";
+
+export function startEngine(name: string, node: NodeKind = "kwok"): Engine {
+  const missing = missingBinaries(node);
   if (missing.length > 0) throw new Error(`missing ${missing.join(", ")} in ${BIN}: run bash scripts/engine/install.sh`);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `platform-e2e-${name}-`));
   // Steps of 20: etcd also takes its port + 10 (peers), KWOK the API port + 1.
@@ -71,17 +77,20 @@ export function startEngine(name: string): Engine {
     PLATFORM_CLUSTER_DIR: path.join(root, "cluster"),
     PLATFORM_API_PORT: String(26443 + offset),
     PLATFORM_ETCD_PORT: String(23790 + offset),
+    PLATFORM_CLUSTER_NODE: node,
+    PLATFORM_CLUSTER_NETNS: `pn-${name}`.slice(0, 10),
   };
   delete env.KUBECONFIG;
   fs.mkdirSync(path.join(root, "state"), { recursive: true });
-  ok(run("bash", [path.join(REPO, "scripts/engine/cluster.sh"), "start"], env, REPO, 180_000), "cluster start");
+  // A real node also starts containerd, imports the images and rolls out CoreDNS.
+  ok(run("bash", [path.join(REPO, "scripts/engine/cluster.sh"), "start"], env, REPO, node === "real" ? 600_000 : 180_000), "cluster start");
   const kubeconfig = path.join(root, "cluster", "kubeconfig");
   return { env: { ...env, KUBECONFIG: kubeconfig }, root, kubeconfig };
 }
 
 export function stopEngine(e: Engine | undefined): void {
   if (!e) return;
-  run("bash", [path.join(REPO, "scripts/engine/cluster.sh"), "stop"], e.env, REPO, 60_000);
+  run("bash", [path.join(REPO, "scripts/engine/cluster.sh"), "stop"], e.env, REPO, 120_000);
   fs.rmSync(e.root, { recursive: true, force: true });
 }
 
@@ -109,12 +118,12 @@ export function kubectlJson(e: Engine, args: string[]): any {
   return JSON.parse(ok(kubectl(e, [...args, "-o", "json"]), `kubectl ${args.join(" ")}`).stdout);
 }
 
-export async function eventually<T>(what: string, fn: () => T | undefined, timeoutMs = 120_000): Promise<T> {
+export async function eventually<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
-      const v = fn();
+      const v = await fn();
       if (v !== undefined) return v;
     } catch (err) {
       last = err;
