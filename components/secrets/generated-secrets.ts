@@ -66,7 +66,8 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
         : pulumi.secret(new random.RandomPassword(`${id}-password`, { length: 32, special: false, minLower: 2, minUpper: 2, minNumeric: 2 }, kept).result);
 
     // Keys the credentials' checksums; kept only in Pulumi state, so a pod annotation reveals nothing.
-    const checksumKey = new random.RandomBytes("credential-checksum-key", { length: 32 }, child).base64;
+    // Protected like the passwords: a new key would roll every datastore and service at once.
+    const checksumKey = new random.RandomBytes("credential-checksum-key", { length: 32 }, kept).base64;
     // The keyed hash is safe to show in specs and diffs, unlike the value it derives from.
     const checksum = (value: pulumi.Output<string>) => pulumi.unsecret(pulumi.all([checksumKey, value]).apply(([k, v]) => createHmac("sha256", k).update(v).digest("hex")));
 

@@ -46,11 +46,14 @@ log() { printf '[cluster] %s\n' "$*"; }
 
 running() { [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
 
+# inns: the command prefix that enters the cluster's network namespace (none for KWOK).
+inns() { [ "$MODE" = real ] && echo nsenter --net="/run/netns/$NETNS"; true; }
+
 # spawn NAME CMD...: start a process in the background with its log and pid in $DIR.
 spawn() {
   local name=$1; shift
   if running "$name"; then return; fi
-  [ "$MODE" = real ] && set -- nsenter --net="/run/netns/$NETNS" "$@"
+  set -- $(inns) "$@"
   setsid "$@" >"$DIR/$name.log" 2>&1 < /dev/null &
   echo $! > "$DIR/$name.pid"
 }
@@ -229,7 +232,7 @@ start() {
     --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" \
     --initial-cluster "platform-local=http://127.0.0.1:$((ETCD_PORT + 10))" \
     --listen-metrics-urls "" --quota-backend-bytes 2147483648 --unsafe-no-fsync
-  wait_for 30 etcd curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+  wait_for 30 etcd $(inns) curl -sf "http://127.0.0.1:$ETCD_PORT/health"
   spawn kube-apiserver kube-apiserver --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address "$API_IP" --advertise-address "$API_IP" --secure-port "$API_PORT" \
     --tls-cert-file "$DIR/pki/apiserver.crt" --tls-private-key-file "$DIR/pki/apiserver.key" \

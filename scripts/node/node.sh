@@ -159,7 +159,7 @@ import_platform_images() {
 
 # CoreDNS as kube-dns at $DNS_IP: the cluster domain from the API, nothing upstream (no network).
 # It binds :53 as a non-root user through the safe sysctl ip_unprivileged_port_start, not a capability.
-coredns() {
+deploy_coredns() {
   k apply -f - >/dev/null <<YAML
 apiVersion: v1
 kind: ServiceAccount
@@ -280,7 +280,7 @@ start() {
     --run-firewall=true --run-router=false --run-service-proxy=false \
     --metrics-port 0 --health-port 0
   wait_for 90 "node $NODE_NAME Ready" bash -c "kubectl --kubeconfig '$KCFG' get node '$NODE_NAME' --no-headers 2>/dev/null | grep -q ' Ready '"
-  coredns
+  deploy_coredns
   k -n kube-system rollout status deployment/coredns --timeout 120s >/dev/null
   log "real node $NODE_NAME ready in $((SECONDS - t0))s"
 }

@@ -1,8 +1,8 @@
 #!/bin/bash
 # The clickhouse-server image's entrypoint contract, for what the program uses, on Debian's
 # ClickHouse 18.16: CLICKHOUSE_USER / CLICKHOUSE_PASSWORD become the only user (written to users.d);
-# on first start (no data yet) CLICKHOUSE_DB is created and /docker-entrypoint-initdb.d/*.sql|*.sh
-# run against a server listening on localhost, then the server is exec'd. Arguments starting with
+# on first start (no data yet), or on every start with CLICKHOUSE_ALWAYS_RUN_INITDB_SCRIPTS set,
+# CLICKHOUSE_DB is created and /docker-entrypoint-initdb.d/*.sql|*.sh run against a server listening on localhost, then the server is exec'd. Arguments starting with
 # '-' are options to clickhouse-server.
 #
 # Stand-in only: 18.16 predates DateTime64, now64() and table TTL (ClickHouse 19.6-20.1), so the .sql
@@ -44,7 +44,7 @@ downgrade_sql() {
     -e 's/^TTL [^;]*;/;/' "$1"
 }
 
-if [ ! -d "$DATA_DIR/data" ]; then
+if [ ! -d "$DATA_DIR/data" ] || [ -n "${CLICKHOUSE_ALWAYS_RUN_INITDB_SCRIPTS:-}" ]; then
   "$@" -- --listen_host=127.0.0.1 &
   pid=$!
   client=(clickhouse-client --host 127.0.0.1 --user "$USER_NAME" --password "$PASSWORD" --multiquery)
