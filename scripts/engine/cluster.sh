@@ -275,7 +275,8 @@ start() {
 stop() {
   local name
   if [ -f "$DIR/containerd.pid" ] || [ -f "$DIR/node/sysctls" ]; then
-    DIR=$DIR KCFG=$KCFG NETNS=$NETNS NODE_IP=$NODE_IP bash "$HERE/../node/node.sh" stop
+    # The control plane goes whatever the node's stop says.
+    DIR=$DIR KCFG=$KCFG NETNS=$NETNS NODE_IP=$NODE_IP bash "$HERE/../node/node.sh" stop || log "the real node's stop failed"
   fi
   for name in volumes ingress-status kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
     if running "$name"; then
@@ -285,6 +286,8 @@ stop() {
   for name in volumes ingress-status kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
     local i
     for ((i = 0; i < 50; i++)); do running "$name" || break; sleep 0.2; done
+    # Still there after 10 s: nothing of a stopped cluster may outlive it.
+    if running "$name"; then kill -9 -- "-$(cat "$DIR/$name.pid")" 2>/dev/null || kill -9 "$(cat "$DIR/$name.pid")" 2>/dev/null || true; fi
     rm -f "$DIR/$name.pid"
   done
   rm -rf "$DIR"

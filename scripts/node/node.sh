@@ -275,11 +275,12 @@ start() {
     --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" --root-dir "$DIR/node/kubelet" \
     --cert-dir "$DIR/node/kubelet/pki" --v 1
   spawn kube-proxy kube-proxy --config "$DIR/node/kube-proxy.yaml"
+  wait_for 90 "node $NODE_NAME Ready" bash -c "kubectl --kubeconfig '$KCFG' get node '$NODE_NAME' --no-headers 2>/dev/null | grep -q ' Ready '"
+  # kube-router looks its node up when it starts, so after the kubelet registered it.
   # Only the NetworkPolicy firewall: routes and service proxying are the bridge's and kube-proxy's.
   spawn kube-router kube-router --kubeconfig "$KCFG" --hostname-override "$NODE_NAME" \
     --run-firewall=true --run-router=false --run-service-proxy=false \
     --metrics-port 0 --health-port 0
-  wait_for 90 "node $NODE_NAME Ready" bash -c "kubectl --kubeconfig '$KCFG' get node '$NODE_NAME' --no-headers 2>/dev/null | grep -q ' Ready '"
   deploy_coredns
   k -n kube-system rollout status deployment/coredns --timeout 120s >/dev/null
   log "real node $NODE_NAME ready in $((SECONDS - t0))s"
