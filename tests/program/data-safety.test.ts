@@ -13,6 +13,7 @@ const PROTECTED = [
   "random:index/randomPassword:RandomPassword/clickhouse-password",
   "random:index/randomPassword:RandomPassword/postgres-password",
   "random:index/randomPassword:RandomPassword/grafana-admin-password",
+  "random:index/randomBytes:RandomBytes/credential-checksum-key",
   "random:index/randomBytes:RandomBytes/jwt-secret",
   "random:index/randomId:RandomId/kafka-cluster-id",
   "kubernetes:core/v1:Secret/redis-auth",
