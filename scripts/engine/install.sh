@@ -113,39 +113,35 @@ build_kubernetes() { k8s_build kubernetes kube-apiserver kube-controller-manager
 # The real node's kubelet and kube-proxy (scripts/node/), same version as the control plane.
 build_kubelet() { k8s_build kubelet kubelet kube-proxy; }
 
-# CoreDNS, deployed as kube-dns on the real node (its image is built by scripts/images/build.sh).
-build_coredns() {
-  local key=$COREDNS_VERSION
-  if built coredns "$key"; then link coredns "$key"; return; fi
+# module_binary PART VERSION MODULE PACKAGE LDFLAGS: one binary from a Go module whose go.mod only
+# replaces with published versions (copied into the wrapper), into $BUILDS/PART-VERSION/bin/PART.
+module_binary() {
+  local part=$1 version=$2 module=$3 pkg=$4 ldflags=$5
+  if built "$part" "$version"; then link "$part" "$version"; return; fi
   local t0 tmp gomod
   t0=$(now); tmp=$(mktemp -d)
-  wrapper "$tmp/w" "github.com/coredns/coredns@$COREDNS_VERSION"
-  gomod=$(go mod download -json "github.com/coredns/coredns@$COREDNS_VERSION" | jq -r .GoMod)
+  wrapper "$tmp/w" "$module@$version"
+  gomod=$(go mod download -json "$module@$version" | jq -r .GoMod)
   copy_replaces "$tmp/w" "$gomod"
   mkdir -p "$tmp/out/bin"
-  log "building coredns $COREDNS_VERSION"
-  (cd "$tmp/w" && go build -trimpath -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=module" \
-    -o "$tmp/out/bin/coredns" github.com/coredns/coredns)
-  finish coredns "$key" "$tmp/out"; rm -rf "$tmp"
-  log "coredns took $(( $(now) - t0 ))s"
+  log "building $part $version"
+  (cd "$tmp/w" && go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp/out/bin/$part" "$pkg")
+  finish "$part" "$version" "$tmp/out"; rm -rf "$tmp"
+  log "$part took $(( $(now) - t0 ))s"
+}
+
+# CoreDNS, deployed as kube-dns on the real node (scripts/node/node.sh).
+build_coredns() {
+  module_binary coredns "$COREDNS_VERSION" github.com/coredns/coredns github.com/coredns/coredns \
+    "-X github.com/coredns/coredns/coremain.GitCommit=module"
 }
 
 # kube-router with only its NetworkPolicy firewall on (iptables and ipset): it enforces policies on
 # this kernel, where kind's nftables-based kube-network-policies builds but enforces nothing.
 build_kube_router() {
-  local key=$KUBE_ROUTER_VERSION
-  if built kube-router "$key"; then link kube-router "$key"; return; fi
-  local t0 tmp gomod
-  t0=$(now); tmp=$(mktemp -d)
-  wrapper "$tmp/w" "github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION"
-  gomod=$(go mod download -json "github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION" | jq -r .GoMod)
-  copy_replaces "$tmp/w" "$gomod"
-  mkdir -p "$tmp/out/bin"
-  log "building kube-router $KUBE_ROUTER_VERSION"
-  (cd "$tmp/w" && go build -trimpath -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" \
-    -o "$tmp/out/bin/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
-  finish kube-router "$key" "$tmp/out"; rm -rf "$tmp"
-  log "kube-router took $(( $(now) - t0 ))s"
+  module_binary kube-router "$KUBE_ROUTER_VERSION" github.com/cloudnativelabs/kube-router/v2 \
+    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router \
+    "-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION"
 }
 
 build_etcd() {

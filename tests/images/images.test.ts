@@ -109,7 +109,12 @@ test("ClickHouse 18.16: the program's user and schema are set up from CLICKHOUSE
   await withPod(p, 120_000, async (r) => {
     const client = (pw: string, q: string) => r.exec("clickhouse", ["clickhouse-client", "--user", "platform", "--password", pw, "--query", q]);
     expect((await client(password, "SELECT 1")).trim()).toBe("1");
-    expect((await client(password, "SHOW TABLES FROM telemetry")).trim().split("\n").sort()).toEqual(clickhouseTables("telemetry").sort());
+    // The entrypoint's init server answers on loopback too, and this pod network is loopback only:
+    // the probe can pass before the init files ran, so the tables are awaited (bounded).
+    const tables = async () => (await client(password, "SHOW TABLES FROM telemetry").catch(() => "")).trim().split("\n").sort();
+    const want = clickhouseTables("telemetry").sort();
+    for (let i = 0; i < 60 && JSON.stringify(await tables()) !== JSON.stringify(want); i++) await new Promise((ok) => setTimeout(ok, 1000));
+    expect(await tables()).toEqual(want);
     await expect(client("wrong", "SELECT 1")).rejects.toThrow(/password|Authentication/i);
   });
 });
