@@ -206,7 +206,8 @@ export function ofType(run: ProgramRun, type: string): Registered[] {
 }
 
 export function named(run: ProgramRun, type: string, name: string): Registered {
-  const found = run.resources.find((r) => r.type === type && r.inputs?.metadata?.name === name);
+  // An auto-named object (no metadata.name) is found by its resource name, the prefix Pulumi names it from.
+  const found = run.resources.find((r) => r.type === type && (r.inputs?.metadata?.name ?? r.name) === name);
   if (!found) throw new Error(`no ${type} named ${name}; have: ${ofType(run, type).map((r) => r.inputs?.metadata?.name).join(", ")}`);
   return found;
 }

@@ -84,7 +84,10 @@ export class ClickHouse extends pulumi.ComponentResource implements Datastore {
     const configMap = new k8s.core.v1.ConfigMap(
       "clickhouse-config",
       {
-        metadata: { name: "clickhouse-config", namespace: args.namespace, labels: workloadLabels(this.name, "datastore") },
+        // Auto-named: a content change then replaces it create-before-delete and only updates the
+        // StatefulSet. A fixed name forces delete-before-replace, which replaced the StatefulSet too
+        // (found by tests/e2e/upgrade.e2e.ts on the first content change since release 515ef5f).
+        metadata: { namespace: args.namespace, labels: workloadLabels(this.name, "datastore") },
         data: { ...SERVER_CONFIG, ...schema },
       },
       { parent: this },
