@@ -14,7 +14,7 @@ export const CLAIM_MAX_STORAGE = "500Gi";
 /**
  * The most the program's own helper containers take together at one time: the Redis, Postgres and
  * Kafka exporters (the Kafka one a Deployment with a surge pod), the topics Job and a backup run.
- * tests/config/admission.test.ts holds the program to it.
+ * tests/config/agreement.test.ts holds the program to it.
  */
 export const HELPER_ALLOWANCE = { cpu: 2, memory: 2 * 2 ** 30, pods: 4 };
 

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # npm run up [-- --stack dev|prod] [other `pulumi up` flags]
 #
-# On a fresh machine: installs the npm packages and the engine (cached, see scripts/engine/install.sh),
-# starts the local Kubernetes cluster on loopback unless KUBECONFIG names a cluster, and deploys the
-# stack (dev by default) with the local file backend.
+# On a fresh machine: installs the npm packages, the engine, the real node's packages and the
+# stand-in images (each cached, see scripts/setup.sh), starts the local Kubernetes cluster with one
+# real node unless KUBECONFIG names a cluster, and deploys the stack (dev by default) with the local
+# file backend and the policy pack, the post-deploy health gate on.
 #
 # Against the local cluster the stack runs from a scratch copy of its configuration
-# (scripts/engine/local-project.sh) with the post-deploy health gate turned off: KWOK simulates
-# kubelets, so pods report Ready but no container runs and there is nothing to health-check. Against a
-# real cluster (KUBECONFIG set) the repository's stack configuration is used as it is, health gate
-# included.
+# (scripts/engine/local-project.sh) whose image keys point at the stand-in images built here (no
+# registry is reachable): the tracked stack files are never changed. PLATFORM_CLUSTER_NODE=kwok
+# deploys to KWOK's fake nodes instead (fast, nothing runs), with the health gate off since no
+# container answers there. Against a real cluster (KUBECONFIG set) the repository's stack
+# configuration is used as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -23,32 +25,43 @@ while [ $# -gt 0 ]; do
     *) pass+=("$1"); shift ;;
   esac
 done
+export PLATFORM_CLUSTER_NODE=${PLATFORM_CLUSTER_NODE:-real}
+case "$PLATFORM_CLUSTER_NODE" in kwok | real) ;; *) echo "PLATFORM_CLUSTER_NODE must be kwok or real" >&2; exit 2 ;; esac
 
 step() { printf '\n== %s\n' "$*"; }
 
-bash scripts/setup.sh npm engine
-# shellcheck source=engine/env.sh
-source scripts/engine/env.sh
-
 if [ -n "${KUBECONFIG:-}" ]; then
+  bash scripts/setup.sh npm engine
+  # shellcheck source=engine/env.sh
+  source scripts/engine/env.sh
   step "deploying stack $stack to the cluster in KUBECONFIG=$KUBECONFIG"
   pulumi stack select --create "$stack"
   exec pulumi up --stack "$stack" ${pass[@]+"${pass[@]}"}
 fi
 
+if [ "$PLATFORM_CLUSTER_NODE" = real ]; then bash scripts/setup.sh npm node engine images; else bash scripts/setup.sh npm engine; fi
+# shellcheck source=engine/env.sh
+source scripts/engine/env.sh
 # shellcheck source=engine/local-project.sh
 source scripts/engine/local-project.sh
-step "local cluster"
+step "local cluster ($PLATFORM_CLUSTER_NODE node)"
 use_local_cluster
 work=$PLATFORM_ENGINE_CACHE/local-project
-local_project "$work" "$stack" health.enabled=false
-cat <<EOF
+if [ "$PLATFORM_CLUSTER_NODE" = real ]; then
+  mapfile -t images < <(stand_in_images)
+  local_project "$work" "$stack" "${images[@]}"
+  echo "stand-in images (README, Images for the local real node):"
+  printf '  %s\n' "${images[@]}"
+else
+  local_project "$work" "$stack" health.enabled=false
+  cat <<EOF
 
-  NOTE: platform:health.enabled=false for this local deploy. KWOK plays the kubelets: pods report
-  Ready but no container runs, so the post-deploy health checks have nothing to reach. Deploy to a
-  real cluster (KUBECONFIG=... npm run up) to run the health gate.
+  NOTE: platform:health.enabled=false for this deploy to KWOK's fake nodes: pods report Ready but no
+  container runs, so the post-deploy health checks have nothing to reach. Without
+  PLATFORM_CLUSTER_NODE=kwok the platform runs on the real node with the health gate on.
 
 EOF
+fi
 step "deploying stack $stack to the local cluster (KUBECONFIG=$KUBECONFIG)"
 cd "$work"
 pulumi stack select --create "$stack" >/dev/null
@@ -56,7 +69,9 @@ pulumi up --stack "$stack" --yes --policy-pack "$REPO/policies" ${pass[@]+"${pas
 cat <<EOF
 
 Deployed. Look at it with:
-  export KUBECONFIG=$KUBECONFIG
+  source scripts/engine/env.sh
+  export KUBECONFIG=$KUBECONFIG PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL
   kubectl get pods -n \$(pulumi -C $work stack output --stack $stack namespace 2>/dev/null || echo platform-$stack)
+  npm run verify -- --stack $stack --cwd $work
 Stop the cluster with: bash scripts/engine/cluster.sh stop
 EOF

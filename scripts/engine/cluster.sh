@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A local Kubernetes cluster on loopback, for `npm run up` and the end-to-end tests:
-#   bash scripts/engine/cluster.sh start|stop|status|kubeconfig
+#   bash scripts/engine/cluster.sh start|stop|status|kubeconfig|images
+# (images: a running real node imports the stand-in images built since it started)
 # etcd, kube-apiserver, kube-controller-manager and kube-scheduler run as plain processes; KWOK
 # plays the kubelets of a few fake nodes, so Deployments and StatefulSets roll out and Pods report
 # Ready without containers. Everything lives in one temporary directory (kubeconfig included):
@@ -40,7 +41,9 @@ NETNS=${PLATFORM_CLUSTER_NETNS:-platform-node}
 HOST_IP=10.250.0.1
 NODE_IP=10.250.0.2
 API_IP=127.0.0.1
-[ "$MODE" = real ] && API_IP=$NODE_IP
+# In its own network namespace the API server takes the usual port: pods reach it through the
+# kubernetes Service, and NetworkPolicies judge the translated port (the program allows 443 and 6443).
+[ "$MODE" = real ] && API_IP=$NODE_IP && API_PORT=6443
 
 log() { printf '[cluster] %s\n' "$*"; }
 
@@ -312,5 +315,8 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   kubeconfig) echo "$KCFG" ;;
-  *) echo "usage: $0 start|stop|status|kubeconfig" >&2; exit 2 ;;
+  images)
+    [ "$MODE" = real ] || { echo "images: the cluster in $DIR has no real node" >&2; exit 2; }
+    DIR=$DIR KCFG=$KCFG NETNS=$NETNS NODE_IP=$NODE_IP bash "$HERE/../node/node.sh" images ;;
+  *) echo "usage: $0 start|stop|status|kubeconfig|images" >&2; exit 2 ;;
 esac

@@ -40,13 +40,32 @@ EOF
 
 # use_local_cluster: start the local cluster unless it runs, and point KUBECONFIG and the Pulumi
 # backend at it. Its stack state lives and dies with the cluster: a new cluster starts empty, so
-# state from an earlier one would claim objects that are not there.
+# state from an earlier one would claim objects that are not there. PLATFORM_CLUSTER_NODE (kwok or
+# real) picks the kind of node; a running cluster of the other kind is not reused.
 use_local_cluster() {
-  local cluster
+  local cluster dir running_mode
   cluster="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/cluster.sh"
-  if bash "$cluster" status >/dev/null 2>&1; then echo "local cluster already running"; else bash "$cluster" start; fi
+  dir=${PLATFORM_CLUSTER_DIR:-/tmp/platform-cluster}
+  running_mode=$(cat "$dir/mode" 2>/dev/null || echo kwok)
+  if PLATFORM_CLUSTER_NODE=$running_mode bash "$cluster" status >/dev/null 2>&1; then
+    if [ "$running_mode" != "${PLATFORM_CLUSTER_NODE:-kwok}" ]; then
+      echo "the local cluster in $dir runs with a $running_mode node, not ${PLATFORM_CLUSTER_NODE:-kwok}: stop it first (bash $cluster stop)" >&2
+      return 1
+    fi
+    echo "local cluster already running"
+    # Images built since it started (a changed reference service, say).
+    if [ "$running_mode" = real ]; then bash "$cluster" images; fi
+  else
+    bash "$cluster" start
+  fi
   KUBECONFIG=$(bash "$cluster" kubeconfig)
   export KUBECONFIG
   export PULUMI_BACKEND_URL="file://$(dirname "$KUBECONFIG")/pulumi-state"
   mkdir -p "${PULUMI_BACKEND_URL#file://}"
+}
+
+# stand_in_images: the local_project settings (path=reference) that point every image key at the
+# stand-in images built by scripts/images/build.sh, for a stack on the real node.
+stand_in_images() {
+  bash "$(cd "$(dirname "${BASH_SOURCE[0]}")/../images" && pwd)/overlay.sh" --paths | sed 's/^platform://; s/\t/=/'
 }

@@ -20,6 +20,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="${PLATFORM_IMAGES_CACHE:-$HOME/.cache/platform-images}"
 COREDNS_BIN="${COREDNS_BIN:-$HOME/.cache/platform-engine/bin/coredns}"
 MONITORING_BIN="${MONITORING_TOOLS_DIR:-$HOME/.cache/platform-monitoring-tools}/bin"
+SERVICES_BIN="${PLATFORM_SERVICES_HOME:-$HOME/.cache/platform-services}/bin"
 REPOSITORY=platform.local/stand-in
 SOURCES=/etc/apt/sources.list.d/debian.sources
 [ -f "$SOURCES" ] || SOURCES=/etc/apt/sources.list
@@ -170,10 +171,13 @@ build_clickhouse() {
   local version="$1" w="$2"
   debian_rootfs "$w/rootfs.tar" clickhouse-server,clickhouse-client,tzdata,wget "clickhouse:101:/var/lib/clickhouse" \
     'mkdir -p "$1/docker-entrypoint-initdb.d" "$1/var/lib/clickhouse" "$1/var/log/clickhouse-server" "$1/etc/clickhouse-server/users.d" "$1/etc/clickhouse-server/config.d" && chown 101:101 "$1/var/lib/clickhouse" "$1/var/log/clickhouse-server" "$1/etc/clickhouse-server/users.d" "$1/etc/clickhouse-server/config.d"'
+  # 18.16 has no built-in Prometheus endpoint: a stand-in serves it on 9363 (clickhouse/metrics-standin).
+  repo_binary clickhouse/metrics-standin "$version" "$w/clickhouse-metrics-standin"
   files_layer "$w/files.tar" "$HERE/clickhouse/entrypoint.sh:/entrypoint.sh" \
-    "$HERE/clickhouse/docker_related_config.xml:/etc/clickhouse-server/config.d/docker_related_config.xml"
+    "$HERE/clickhouse/docker_related_config.xml:/etc/clickhouse-server/config.d/docker_related_config.xml" \
+    "$w/clickhouse-metrics-standin:/usr/local/bin/clickhouse-metrics-standin"
   oci_archive clickhouse "$version" "$w/rootfs.tar $w/files.tar" --config.user 101:101 \
-    --config.entrypoint /entrypoint.sh --config.exposedports 8123/tcp --config.exposedports 9000/tcp \
+    --config.entrypoint /entrypoint.sh --config.exposedports 8123/tcp --config.exposedports 9000/tcp --config.exposedports 9363/tcp \
     --config.env CLICKHOUSE_CONFIG=/etc/clickhouse-server/config.xml --config.volume /var/lib/clickhouse
 }
 
@@ -278,6 +282,18 @@ build_grafana() {
     --config.env GF_PATHS_PLUGINS=/var/lib/grafana/plugins --config.env GF_PATHS_PROVISIONING=/etc/grafana/provisioning
 }
 
+# The reference gRPC services (reference-services/, built by scripts/services/build.sh): one image per
+# service, the static binary as entrypoint, uid 65532 as the program's pods run them.
+reference_service() {
+  local name="$1" version="$2" w="$3"
+  go_image "$name" "$version" "$SERVICES_BIN/$name" "/usr/local/bin/$name" 65532:65532 / "$w" \
+    --config.exposedports 9464/tcp
+}
+build_gateway() { reference_service gateway "$@"; }
+build_refinement-api() { reference_service refinement-api "$@"; }
+build_learning-api() { reference_service learning-api "$@"; }
+build_storage-service() { reference_service storage-service "$@"; }
+
 build_coredns() {
   go_image coredns "$1" "$COREDNS_BIN" /coredns 65532:65532 / "$2" --config.exposedports 53/udp --config.exposedports 53/tcp
 }
@@ -305,6 +321,11 @@ build_one() {
   if [ "$name" = coredns ]; then
     if [ ! -x "$COREDNS_BIN" ]; then log "coredns: skipped, no binary at $COREDNS_BIN (set COREDNS_BIN)"; return 0; fi
     version="$("$COREDNS_BIN" -version | sed -n 's/^CoreDNS-\([0-9.]*\).*/\1/p')"
+  fi
+  if [ "$version" = reference ]; then
+    # Tagged by the sources' hash, so a changed service is a new reference and its pods roll.
+    bash "$ROOT/scripts/services/build.sh" >&2
+    version="reference-$(cut -c1-12 "$SERVICES_BIN/.source-hash")"
   fi
   local archive="$CACHE/$name-$version.oci.tar" hash
   hash="$(recipe_hash "$name" "$version")"

@@ -19,8 +19,16 @@ paths() {
 }
 
 if [ "${1:-}" = --paths ]; then paths; exit 0; fi
-echo "config:"
-paths | awk -F'\t' '{
-  split($1, p, "."); if (p[1] != last) { print "  " p[1] ":"; last = p[1] }
-  print "    " p[2] ": " $2
-}'
+# Nested keys (platform:services.gateway.image) become nested maps.
+paths | node -e '
+const YAML = require(require.resolve("yaml", { paths: [process.argv[1]] }));
+const config = {};
+for (const line of require("fs").readFileSync(0, "utf8").split("\n").filter(Boolean)) {
+  const [key, ref] = line.split("\t");
+  const [top, ...rest] = key.split(".");
+  let node = (config[top] ??= {});
+  for (const p of rest.slice(0, -1)) node = node[p] ??= {};
+  node[rest[rest.length - 1]] = ref;
+}
+process.stdout.write(YAML.stringify({ config }));
+' "$HERE/../.."

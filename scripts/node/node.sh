@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local cluster's real node: containerd, kubelet, kube-proxy and kube-router (NetworkPolicy)
 # running inside the cluster's network namespace, so pods start real processes.
-#   bash scripts/node/node.sh start|stop
+#   bash scripts/node/node.sh start|stop|images   (images: import what build.sh built since the start)
 # Called by scripts/engine/cluster.sh when PLATFORM_CLUSTER_NODE=real, after the control plane is up;
 # it reads the cluster's directory, kubeconfig and namespace from the environment cluster.sh exports.
 #
@@ -327,5 +327,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  images) import_platform_images ;;
+  *) echo "usage: $0 start|stop|images" >&2; exit 2 ;;
 esac

@@ -26,10 +26,12 @@ const catalog: Entry[] = readFileSync(join(ROOT, "scripts/images/catalog.tsv"), 
     return { name, version, keys: keys ? keys.split(",") : [], gap: gap ?? "" };
   });
 
-/** `platform:redis.exporterImage` read from a parsed config. */
+/** `platform:redis.exporterImage` or `platform:services.gateway.image` read from a parsed config. */
 function at(config: Record<string, any>, key: string): string {
-  const [group, field] = key.replace(/^platform:/, "").split(".");
-  return config[group][field];
+  return key
+    .replace(/^platform:/, "")
+    .split(".")
+    .reduce((node, field) => node[field], config as any);
 }
 
 /** The tag of an image reference, without a leading v. */
@@ -72,7 +74,10 @@ describe.each(["dev", "prod"] as Stack[])("the %s stack", (stack) => {
       const imageKeys = Object.entries(merged).flatMap(([group, v]) =>
         v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v).filter((k) => /image$/i.test(k) && typeof v[k] === "string").map((k) => `platform:${group}.${k}`) : [],
       );
+      const serviceKeys = Object.keys(merged.services).map((s) => `platform:services.${s}.image`);
       expect(imageKeys.length).toBeGreaterThanOrEqual(10);
+      expect(serviceKeys).toHaveLength(4);
+      imageKeys.push(...serviceKeys);
       for (const key of imageKeys) expect(`${key} ${at(merged, key)}`).toMatch(new RegExp(`^${key.replace(/\./g, "\\.")} platform\\.local/stand-in/`));
       // Everything else is the stack's own.
       expect(merged.redis.storage).toBe(config.redis.storage);

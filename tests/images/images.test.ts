@@ -103,7 +103,7 @@ test("Postgres: first start initialises the database and user from POSTGRES_*; S
   });
 });
 
-test("ClickHouse 18.16: the program's user and schema are set up from CLICKHOUSE_* and the init files; SELECT 1 with the password, refused without", async () => {
+test("ClickHouse 18.16: the program's user and schema are set up from CLICKHOUSE_* and the init files; SELECT 1 with the password, refused without; metrics on 9363 (stand-in)", async () => {
   const p = pod(K.sts, "clickhouse", { clickhouse: "clickhouse" });
   const password = secretOf(p, "clickhouse", "CLICKHOUSE_PASSWORD");
   await withPod(p, 120_000, async (r) => {
@@ -116,6 +116,11 @@ test("ClickHouse 18.16: the program's user and schema are set up from CLICKHOUSE
     for (let i = 0; i < 60 && JSON.stringify(await tables()) !== JSON.stringify(want); i++) await new Promise((ok) => setTimeout(ok, 1000));
     expect(await tables()).toEqual(want);
     await expect(client("wrong", "SELECT 1")).rejects.toThrow(/password|Authentication/i);
+    // The metrics stand-in (18.16 has no <prometheus> endpoint) serves ClickHouse's names on 9363.
+    const metrics = (await r.http(9363, "/metrics")).body;
+    expect(metrics).toMatch(/^# TYPE ClickHouseMetrics_Query gauge$/m);
+    expect(metrics).toMatch(/^ClickHouseProfileEvents_Query \d+$/m);
+    expect(metrics).toMatch(/^ClickHouseAsyncMetrics_Uptime \d+$/m);
   });
 });
 

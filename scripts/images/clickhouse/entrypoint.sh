@@ -8,7 +8,8 @@
 # Stand-in only: 18.16 predates DateTime64, now64() and table TTL (ClickHouse 19.6-20.1), so the .sql
 # init files are downgraded on the fly (DateTime64(p, tz) -> DateTime(tz), now64(p) -> now(), a
 # table's TTL clause dropped), each rewrite logged. CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT is ignored:
-# 18.16 has no SQL-driven access control.
+# 18.16 has no SQL-driven access control. 18.16 has no <prometheus> endpoint either: a stand-in
+# (clickhouse-metrics-standin) serves ClickHouse's metric names on 9363 beside the server.
 set -Eeuo pipefail
 
 CONFIG="${CLICKHOUSE_CONFIG:-/etc/clickhouse-server/config.xml}"
@@ -67,4 +68,5 @@ if [ ! -d "$DATA_DIR/data" ] || [ -n "${CLICKHOUSE_ALWAYS_RUN_INITDB_SCRIPTS:-}"
   wait "$pid" || true
 fi
 
+clickhouse-metrics-standin &
 exec "$@"

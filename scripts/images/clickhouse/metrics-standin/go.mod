@@ -1,0 +1,3 @@
+module platform.local/clickhouse-metrics-standin
+
+go 1.22

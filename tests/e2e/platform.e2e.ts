@@ -1,0 +1,178 @@
+/**
+ * The dev stack deployed on the local cluster's real node (scripts/node/), every container a real
+ * process on the stand-in images (scripts/images/build.sh; README, Images for the local real node),
+ * with the post-deploy health gate on, exactly as `npm run up` does it. Proven on the running pods:
+ * the gate passes, every pod is Running with all containers ready, `verify` passes; Redis's pod
+ * deleted, `verify` reports Redis within its timeout and passes again once the StatefulSet restarted
+ * it, with a key written before still there; the NetworkPolicies refuse a flow the program does not
+ * allow (gateway to Redis) and let an allowed one through (refinement-api to Redis).
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { Engine, eventually, kubectl, kubectlJson, ok, project, pulumi, REPO, Result, startEngine, stopEngine } from "./engine";
+
+const NS = "platform-dev";
+let e: Engine | undefined;
+let dir: string;
+let upResult: Result;
+
+function standInImages(env: NodeJS.ProcessEnv): string[] {
+  const script = `source "${REPO}/scripts/engine/local-project.sh" && stand_in_images`;
+  const r = spawnSync("bash", ["-c", script], { env, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`stand-in images: ${r.stderr}`);
+  return r.stdout.split("\n").filter(Boolean);
+}
+
+/** `npm run verify -- --stack dev` against the deployed stack, with a short timeout per check. */
+function verify(args: string[] = []): Result {
+  const cli = ["-r", "ts-node/register/transpile-only", path.join(REPO, "health/cli.ts"), "--stack", "dev", "--cwd", dir, ...args];
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, cli, { env: e!.env, cwd: REPO, encoding: "utf8", timeout: 300_000 });
+  const stdout = r.stdout ?? "";
+  const stderr = r.stderr ?? "";
+  return { code: r.status ?? 1, stdout, stderr, output: `${stdout}\n${stderr}`, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** A shell command in a container of the pod a workload runs (the program's own images). */
+function exec(target: string, container: string, command: string, namespace = NS): Result {
+  return kubectl(e!, ["-n", namespace, "exec", target, "-c", container, "--", "sh", "-c", command]);
+}
+
+beforeAll(() => {
+  e = startEngine("platform", "real");
+  dir = project(e, "dev", standInImages(e.env), "dev-real");
+  upResult = pulumi(e, dir, ["up", "--stack", "dev", "--yes", "--skip-preview", "--policy-pack", path.join(REPO, "policies")], 1_500_000);
+}, 1_800_000);
+
+afterAll(() => stopEngine(e), 300_000);
+
+test("pulumi up deploys the dev stack on the real node and its health gate passes on the running pods", () => {
+  expect(upResult.output).not.toContain("post-deploy health checks failed");
+  expect({ code: upResult.code, output: upResult.code === 0 ? "" : upResult.output.slice(-6000) }).toEqual({ code: 0, output: "" });
+  expect(upResult.output).toMatch(/all 10 checks passed/);
+  const pods = kubectlJson(e!, ["-n", NS, "get", "pods"]).items as any[];
+  const rows = pods.map((p) => {
+    const ready = p.status.conditions?.find((c: any) => c.type === "Ready");
+    const seconds = ready?.status === "True" ? (Date.parse(ready.lastTransitionTime) - Date.parse(p.metadata.creationTimestamp)) / 1000 : NaN;
+    const job = p.metadata.ownerReferences?.[0]?.kind === "Job";
+    return { pod: p.metadata.name, phase: p.status.phase, ready: job ? p.status.phase === "Succeeded" : ready?.status === "True", seconds, images: p.spec.containers.map((c: any) => c.image).join(" ") };
+  });
+  // The table in the issue note: time from the pod's creation to Ready, per pod.
+  console.log(rows.map((r) => `${r.pod.padEnd(40)} ${r.phase.padEnd(10)} ${String(r.seconds).padStart(5)} s  ${r.images}`).join("\n"));
+  expect(rows.filter((r) => !r.ready)).toEqual([]);
+  expect(rows.every((r) => r.images.split(" ").every((i: string) => i.startsWith("platform.local/stand-in/")))).toBe(true);
+  // Every workload of the platform has a running pod: the four services, datastores, monitoring.
+  for (const name of ["gateway", "refinement-api", "learning-api", "storage-service", "redis-0", "postgres-0", "clickhouse-0", "kafka-0", "prometheus", "alertmanager", "grafana", "kube-state-metrics"]) {
+    expect(rows.filter((r) => r.pod.startsWith(name) && r.phase === "Running").map(() => name)).toEqual([name]);
+  }
+});
+
+test("verify passes on the deployed platform", () => {
+  const r = verify(["--timeout", "10", "--retries", "2"]);
+  expect({ code: r.code, output: r.code === 0 ? "" : r.output }).toEqual({ code: 0, output: "" });
+  expect(r.output).toContain("all 10 checks passed");
+});
+
+test("a flow the program does not allow (gateway to Redis) is refused; an allowed one (refinement-api to Redis) answers", () => {
+  // Redis answers an unauthenticated PING with NOAUTH: a real answer over an allowed connection.
+  const ping = "echo PING | timeout 8 nc -w 4 redis 6379; true";
+  expect(exec("deploy/refinement-api", "refinement-api", ping).output).toContain("NOAUTH");
+  expect(exec("deploy/learning-api", "learning-api", ping).output).toContain("NOAUTH");
+  const denied = exec("deploy/gateway", "gateway", ping);
+  expect(denied.output).not.toContain("NOAUTH");
+  // The gateway may still reach what the program allows it: refinement-api's gRPC port.
+  expect(exec("deploy/gateway", "gateway", "timeout 8 nc -w 4 refinement-api 50051 </dev/null && echo OPEN").output).toContain("OPEN");
+});
+
+test("Redis's pod deleted: verify reports Redis within its timeout, then passes once the StatefulSet restarted it, and a key written before is still there", async () => {
+  const value = `written-before-${Date.now()}`;
+  ok(exec("redis-0", "redis", `redis-cli SET e2e:durable ${value}`), "redis SET");
+  ok(kubectl(e!, ["-n", NS, "delete", "pod", "redis-0", "--wait=false"]), "delete redis-0");
+  const down = await eventually(
+    "verify failing on redis",
+    () => {
+      const r = verify(["--timeout", "3", "--retries", "0", "--json"]);
+      return r.code === 1 ? r : undefined;
+    },
+    60_000,
+  );
+  const report = JSON.parse(down.stdout.slice(down.stdout.indexOf("{"), down.stdout.lastIndexOf("}") + 1)) as { results: Array<{ component: string; status: string }> };
+  expect(report.results.filter((x) => x.status !== "pass").map((x) => x.component)).toEqual(["redis"]);
+  // The check's timeout bounds the report: 3 s per check, no retries, plus the CLI's own start.
+  expect(down.seconds).toBeLessThan(30);
+
+  await eventually(
+    "verify passing again",
+    () => {
+      const r = verify(["--timeout", "5", "--retries", "0"]);
+      return r.code === 0 ? r : undefined;
+    },
+    240_000,
+  );
+  expect(exec("redis-0", "redis", "redis-cli GET e2e:durable").stdout.trim()).toBe(value);
+}, 600_000);
+
+/**
+ * The prod topology on the same real node: three Kafka brokers forming one KRaft quorum, topics at
+ * replication 3, the services at prod's replica counts, prod's guards (protected data, policy pack
+ * mandatory). Only the requests are cut to fit two cores (limits stay large enough for the JVMs),
+ * from the test's own settings: Pulumi.prod.yaml is read as it is.
+ */
+describe("prod-shaped run", () => {
+  const PROD_NS = "platform";
+  const small = (limitMemory: string) => `{requests: {cpu: 10m, memory: 64Mi}, limits: {cpu: "1", memory: ${limitMemory}}}`;
+  const sizes = [
+    ...["gateway", "refinement-api", "learning-api", "storage-service"].map((s) => `services.${s}.resources=${small("128Mi")}`),
+    `redis.resources=${small("256Mi")}`,
+    `postgres.resources=${small("512Mi")}`,
+    `clickhouse.resources=${small("1Gi")}`,
+    `kafka.resources=${small("1Gi")}`,
+    `prometheus.resources=${small("512Mi")}`,
+    `grafana.resources=${small("256Mi")}`,
+  ];
+  let prodDir: string;
+  let prodUp: Result;
+
+  beforeAll(() => {
+    prodDir = project(e!, "prod", [...standInImages(e!.env), ...sizes], "prod-real");
+    prodUp = pulumi(e!, prodDir, ["up", "--stack", "prod", "--yes", "--skip-preview", "--policy-pack", path.join(REPO, "policies")], 1_500_000);
+  }, 1_800_000);
+
+  const kafka = (args: string) =>
+    exec(
+      "kafka-0",
+      "kafka",
+      `KAFKA_LOG4J_OPTS=-Dlog4j.configuration=file:/opt/kafka/config/tools-log4j.properties /opt/kafka/bin/${args} --bootstrap-server kafka-0.kafka-headless:9092`,
+      PROD_NS,
+    );
+
+  test("pulumi up of the prod stack passes its health gate, with every pod Running and ready", () => {
+    expect({ code: prodUp.code, output: prodUp.code === 0 ? "" : prodUp.output.slice(-6000) }).toEqual({ code: 0, output: "" });
+    expect(prodUp.output).toMatch(/all 10 checks passed/);
+    const pods = kubectlJson(e!, ["-n", PROD_NS, "get", "pods"]).items as any[];
+    const running = pods.filter((p) => p.status.phase === "Running");
+    expect(pods.filter((p) => p.status.phase !== "Running" && p.status.phase !== "Succeeded").map((p) => p.metadata.name)).toEqual([]);
+    const count = (prefix: string) => running.filter((p) => p.metadata.name.startsWith(prefix)).length;
+    expect({ kafka: count("kafka-"), gateway: count("gateway-"), refinement: count("refinement-api-"), learning: count("learning-api-"), storage: count("storage-service-") }).toEqual({
+      kafka: 3,
+      gateway: 2,
+      refinement: 5,
+      learning: 2,
+      storage: 2,
+    });
+  });
+
+  test("the Kafka quorum has 3 voters and the topics replication 3", () => {
+    const quorum = kafka("kafka-metadata-quorum.sh describe --status");
+    expect(quorum.code).toBe(0);
+    const voters = /CurrentVoters:\s*(\[[^\n]*\])/.exec(quorum.stdout)?.[1] ?? "";
+    expect(voters.match(/"?id"?[:=]\s*\d+/g) ?? voters.match(/\d+/g)).toHaveLength(3);
+    for (const topic of ["raw-positions", "refined-tracks"]) {
+      const d = kafka(`kafka-topics.sh --describe --topic ${topic}`);
+      expect(d.stdout).toMatch(new RegExp(`Topic: ${topic}\\s.*PartitionCount: 6\\s.*ReplicationFactor: 3`));
+      // Every partition has its three replicas in sync.
+      const isr = [...d.stdout.matchAll(/Isr: ([\d,]+)/g)].map((m) => m[1].split(",").length);
+      expect(isr).toEqual([3, 3, 3, 3, 3, 3]);
+    }
+  });
+});
