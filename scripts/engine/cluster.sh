@@ -236,6 +236,8 @@ start() {
     --initial-cluster "platform-local=http://127.0.0.1:$((ETCD_PORT + 10))" \
     --listen-metrics-urls "" --quota-backend-bytes 2147483648 --unsafe-no-fsync
   wait_for 30 etcd $(inns) curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+  # A real kubelet refuses anonymous callers: port-forward, exec and logs reach it with the API
+  # server's client identity, and the API server checks the kubelet's serving certificate.
   spawn kube-apiserver kube-apiserver --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address "$API_IP" --advertise-address "$API_IP" --secure-port "$API_PORT" \
     --tls-cert-file "$DIR/pki/apiserver.crt" --tls-private-key-file "$DIR/pki/apiserver.key" \
@@ -243,6 +245,8 @@ start() {
     --service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range 10.96.0.0/16 --kubelet-preferred-address-types InternalIP \
+    $([ "$MODE" = real ] && echo --kubelet-client-certificate "$DIR/pki/admin.crt" --kubelet-client-key "$DIR/pki/admin.key" \
+      --kubelet-certificate-authority "$DIR/pki/ca.crt") \
     --endpoint-reconciler-type "$([ "$MODE" = real ] && echo lease || echo none)" --cert-dir "$DIR/pki"
   wait_for 90 kube-apiserver k get --raw /readyz
   spawn kube-controller-manager kube-controller-manager --kubeconfig "$KCFG" \

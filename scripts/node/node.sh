@@ -139,10 +139,14 @@ save_sysctls() {
   local s; for s in $SYSCTLS; do printf '%s=%s\n' "$s" "$(sysctl -n "$s")"; done > "$DIR/node/sysctls"
 }
 
-# import_image REFERENCE ARCHIVE: into containerd's k8s.io namespace, unless it is there already.
+# import_image REFERENCE ARCHIVE: into containerd's k8s.io namespace, unless it is there already
+# with the archive's manifest (a rebuilt stand-in keeps its tag: the store outlives clusters).
 import_image() {
-  local have; have=$(ctr --address "$SOCK" -n k8s.io images ls -q)
-  grep -qxF "$1" <<<"$have" && return
+  local want have
+  want=$(tar -xOf "$2" ./index.json 2>/dev/null || tar -xOf "$2" index.json)
+  want=$(jq -r '.manifests[0].digest' <<<"$want")
+  have=$(ctr --address "$SOCK" -n k8s.io images ls | awk -v r="$1" '$1 == r { print $3 }')
+  [ "$have" = "$want" ] && return
   # The archive's own tag (its ref.name) completes the reference.
   ctr --address "$SOCK" -n k8s.io images import --base-name "${1%:*}" "$2" >/dev/null
 }

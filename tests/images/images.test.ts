@@ -121,6 +121,11 @@ test("ClickHouse 18.16: the program's user and schema are set up from CLICKHOUSE
     expect(metrics).toMatch(/^# TYPE ClickHouseMetrics_Query gauge$/m);
     expect(metrics).toMatch(/^ClickHouseProfileEvents_Query \d+$/m);
     expect(metrics).toMatch(/^ClickHouseAsyncMetrics_Uptime \d+$/m);
+    // Text exposition Prometheus accepts: valid names, each once.
+    const samples = metrics.split("\n").filter((l) => l && !l.startsWith("#"));
+    expect(samples.filter((l) => !/^[a-zA-Z_:][a-zA-Z0-9_:]* -?[0-9.e+]+$/.test(l))).toEqual([]);
+    const names = samples.map((l) => l.split(" ")[0]);
+    expect(names.length).toBe(new Set(names).size);
   });
 });
 

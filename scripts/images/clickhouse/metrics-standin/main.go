@@ -17,10 +17,13 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
+
+var invalid = regexp.MustCompile(`[^a-zA-Z0-9_:]`)
 
 const query = `SELECT 'gauge', concat('ClickHouseMetrics_', metric), toFloat64(value) FROM system.metrics
 UNION ALL SELECT 'counter', concat('ClickHouseProfileEvents_', event), toFloat64(value) FROM system.events
@@ -62,6 +65,7 @@ func (e *exporter) metrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	out := bufio.NewWriter(w)
 	defer out.Flush()
+	seen := map[string]bool{}
 	sc := bufio.NewScanner(body)
 	for sc.Scan() {
 		f := strings.Split(sc.Text(), "\t")
@@ -71,7 +75,14 @@ func (e *exporter) metrics(w http.ResponseWriter, r *http.Request) {
 		if _, err := strconv.ParseFloat(f[2], 64); err != nil {
 			continue
 		}
-		fmt.Fprintf(out, "# TYPE %s %s\n%s %s\n", f[1], f[0], f[1], f[2])
+		// As upstream: characters Prometheus does not allow in a name (jemalloc.active) become '_'.
+		name := invalid.ReplaceAllString(f[1], "_")
+		// Once the server has computed its asynchronous metrics, they hold Uptime too: first wins.
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		fmt.Fprintf(out, "# TYPE %s %s\n%s %s\n", name, f[0], name, f[2])
 	}
 }
 
