@@ -22,6 +22,8 @@ export interface RunOptions {
 export const DEFAULT_RUN_OPTIONS: RunOptions = { timeoutMs: 10_000, retries: 3, backoffMs: 500 };
 /** Keeps a long retry series from waiting minutes between two attempts. */
 const MAX_BACKOFF_MS = 10_000;
+/** The longest wait a check may ask for (CheckFailure.retryAfterMs): two minutes of scrape interval. */
+const MAX_RETRY_AFTER_MS = 120_000;
 
 export interface CheckResult {
   component: string;
@@ -78,11 +80,16 @@ async function runOne(target: ParsedTarget, opts: RunOptions): Promise<CheckResu
     } catch (err) {
       lastError = err;
       if (isPermanent(err)) break;
-      if (attempts <= opts.retries) await sleep(Math.min(opts.backoffMs * 2 ** (attempts - 1), MAX_BACKOFF_MS));
+      if (attempts <= opts.retries) await sleep(Math.max(Math.min(opts.backoffMs * 2 ** (attempts - 1), MAX_BACKOFF_MS), retryAfter(err)));
     }
   }
   const suffix = attempts > 1 ? ` (after ${attempts} attempts)` : "";
   return failed(target, name, elapsed(), attempts, describeError(lastError) + suffix);
+}
+
+/** The wait a check asked for before its next attempt, bounded so a bad hint cannot stall a deploy. */
+function retryAfter(err: unknown): number {
+  return err instanceof CheckFailure && err.retryAfterMs !== undefined ? Math.min(Math.max(err.retryAfterMs, 0), MAX_RETRY_AFTER_MS) : 0;
 }
 
 /**

@@ -16,6 +16,8 @@ export class CheckFailure extends Error {
     message: string,
     /** Set for a failure another attempt cannot fix; unset (transient) for everything else. */
     readonly permanent?: PermanentCause,
+    /** A transient failure that cannot clear sooner than this (a scrape not yet due): the runner waits at least this long before the next attempt. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = "CheckFailure";

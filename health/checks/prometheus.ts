@@ -9,10 +9,23 @@ type PrometheusTarget = Extract<ParsedTarget, { kind: "prometheus" }>;
 const TargetsResponse = z.object({
   data: z.object({
     activeTargets: z.array(
-      z.object({ health: z.string(), lastError: z.string().default(""), scrapeUrl: z.string(), labels: z.record(z.string(), z.string()).default({}) }),
+      z.object({
+        health: z.string(),
+        lastError: z.string().default(""),
+        scrapeUrl: z.string(),
+        labels: z.record(z.string(), z.string()).default({}),
+        scrapeInterval: z.string().default(""),
+      }),
     ),
   }),
 });
+
+/** A Prometheus duration such as 30s, 1m or 1m30s in milliseconds (0 when absent or unreadable). */
+export function durationMs(d: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...d.matchAll(/(\d+)(ms|s|m|h)/g)];
+  return parts.length && parts.map((p) => p[0]).join("") === d ? parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]], 0) : 0;
+}
 
 export const prometheusCheck: Check<PrometheusTarget> = {
   describe: () => "ready, scrape targets up",
@@ -24,7 +37,12 @@ export const prometheusCheck: Check<PrometheusTarget> = {
     const down = targets.filter((x) => x.health !== "up");
     if (down.length) {
       const list = down.map((x) => `${x.labels.job ?? "?"}/${x.labels.instance ?? x.scrapeUrl} ${x.health}${x.lastError ? ` (${x.lastError})` : ""}`);
-      throw new CheckFailure(`${down.length} of ${plural(targets.length, "target")} not up: ${list.join("; ")}`);
+      const message = `${down.length} of ${plural(targets.length, "target")} not up: ${list.join("; ")}`;
+      // Targets discovered but not scraped yet (health "unknown", as after a deploy) are known one
+      // scrape interval later: the next attempt waits for that instead of failing the gate early.
+      const pending = down.filter((x) => x.health === "unknown");
+      if (pending.length === down.length) throw new CheckFailure(`${message} (not scraped yet)`, undefined, Math.max(...pending.map((x) => durationMs(x.scrapeInterval))) + 1000);
+      throw new CheckFailure(message);
     }
     if (targets.length < t.minTargets) throw new CheckFailure(`${plural(targets.length, "active target")}, expected at least ${t.minTargets}`);
     return `ready, ${targets.length}/${targets.length} targets up`;

@@ -296,7 +296,8 @@ kill_cgroup_tree() {
   local procs pid hier i
   for ((i = 0; i < 3; i++)); do
     for procs in $(find /sys/fs/cgroup/pids/kubepods -name cgroup.procs 2>/dev/null); do
-      while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done < "$procs"
+      # A pod's cgroup may go while this runs: a missing file is not a failed stop.
+      for pid in $(cat "$procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
     done
     sleep 0.2
   done
@@ -305,27 +306,32 @@ kill_cgroup_tree() {
   done
 }
 
+# stop_process NAME: SIGTERM and wait up to 10 s; what outlives that is killed, since
+# nothing of a stopped node may stay behind (it would hold the mounts).
+stop_process() {
+  local name=$1 i
+  running "$name" || { rm -f "$DIR/$name.pid"; return; }
+  kill "$(cat "$DIR/$name.pid")" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do running "$name" || break; sleep 0.2; done
+  if running "$name"; then log "$name did not stop in 10 s: killed"; kill -9 "$(cat "$DIR/$name.pid")" 2>/dev/null || true; sleep 0.5; fi
+  rm -f "$DIR/$name.pid"
+}
+
 stop() {
-  local name pid m
-  # kubelet first, so it does not restart what containerd's shims leave.
-  for name in kube-router kube-proxy kubelet; do
-    running "$name" && kill "$(cat "$DIR/$name.pid")" 2>/dev/null || true
-  done
+  local name pid m t0=$SECONDS
+  # The kubelet first and to its end, so it neither restarts containers nor removes their cgroups meanwhile.
+  for name in kube-router kube-proxy kubelet; do stop_process "$name"; done
   # Every container's processes (they sit in the kubepods cgroups), then their shims and containerd.
   kill_cgroup_tree
   for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $SOCK" || true); do kill -9 "$pid" 2>/dev/null || true; done
-  running containerd && kill "$(cat "$DIR/containerd.pid")" 2>/dev/null || true
-  for name in kube-router kube-proxy kubelet containerd; do
-    local i; for ((i = 0; i < 50; i++)); do running "$name" || break; sleep 0.2; done
-    rm -f "$DIR/$name.pid"
-  done
+  stop_process containerd
   # What the runtime and the kubelet mounted: volumes, snapshots, pod network namespaces.
-  awk '{print $2}' /proc/mounts | grep -E "^($DIR|$RUN|$STORE/containerd|/run/netns/cni-)" | sort -r |
+  { awk '{print $2}' /proc/mounts | grep -E "^($DIR|$RUN|$STORE/containerd|/run/netns/cni-)" || true; } | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -f /run/netns/cni-* 2>/dev/null || true
   if [ -f "$DIR/node/sysctls" ]; then sysctl -q -p "$DIR/node/sysctls" || true; fi
   rm -rf "$RUN"
-  log "real node stopped"
+  log "real node stopped in $((SECONDS - t0))s"
 }
 
 case "${1:-}" in

@@ -90,7 +90,9 @@ export function startEngine(name: string, node: NodeKind = "kwok"): Engine {
 
 export function stopEngine(e: Engine | undefined): void {
   if (!e) return;
-  run("bash", [path.join(REPO, "scripts/engine/cluster.sh"), "stop"], e.env, REPO, 120_000);
+  // A real node with the platform on it stops its pods, runtime and mounts first: give it time.
+  const stopped = run("bash", [path.join(REPO, "scripts/engine/cluster.sh"), "stop"], e.env, REPO, 300_000);
+  if (stopped.code !== 0) throw new Error(`cluster stop failed (exit ${stopped.code}):\n${stopped.output.slice(-4000)}`);
   fs.rmSync(e.root, { recursive: true, force: true });
 }
 

@@ -139,11 +139,12 @@ describe("prod-shaped run", () => {
     prodUp = pulumi(e!, prodDir, ["up", "--stack", "prod", "--yes", "--skip-preview", "--policy-pack", path.join(REPO, "policies")], 1_500_000);
   }, 1_800_000);
 
-  const kafka = (args: string) =>
+  /** A Kafka admin tool in a broker's pod, with the tools' own quiet log4j (the pod's is the broker's). */
+  const kafka = (tool: string, args: string) =>
     exec(
       "kafka-0",
       "kafka",
-      `KAFKA_LOG4J_OPTS=-Dlog4j.configuration=file:/opt/kafka/config/tools-log4j.properties /opt/kafka/bin/${args} --bootstrap-server kafka-0.kafka-headless:9092`,
+      `KAFKA_LOG4J_OPTS=-Dlog4j.configuration=file:/opt/kafka/config/tools-log4j.properties /opt/kafka/bin/${tool} --bootstrap-server kafka-0.kafka-headless:9092 ${args}`,
       PROD_NS,
     );
 
@@ -153,8 +154,15 @@ describe("prod-shaped run", () => {
     const pods = kubectlJson(e!, ["-n", PROD_NS, "get", "pods"]).items as any[];
     const running = pods.filter((p) => p.status.phase === "Running");
     expect(pods.filter((p) => p.status.phase !== "Running" && p.status.phase !== "Succeeded").map((p) => p.metadata.name)).toEqual([]);
-    const count = (prefix: string) => running.filter((p) => p.metadata.name.startsWith(prefix)).length;
-    expect({ kafka: count("kafka-"), gateway: count("gateway-"), refinement: count("refinement-api-"), learning: count("learning-api-"), storage: count("storage-service-") }).toEqual({
+    const count = (name: RegExp) => running.filter((p) => name.test(p.metadata.name)).length;
+    const workload = (name: string) => new RegExp(`^${name}-[a-z0-9]+-[a-z0-9]+$`);
+    expect({
+      kafka: count(/^kafka-\d+$/),
+      gateway: count(workload("gateway")),
+      refinement: count(workload("refinement-api")),
+      learning: count(workload("learning-api")),
+      storage: count(workload("storage-service")),
+    }).toEqual({
       kafka: 3,
       gateway: 2,
       refinement: 5,
@@ -164,12 +172,12 @@ describe("prod-shaped run", () => {
   });
 
   test("the Kafka quorum has 3 voters and the topics replication 3", () => {
-    const quorum = kafka("kafka-metadata-quorum.sh describe --status");
-    expect(quorum.code).toBe(0);
+    const quorum = kafka("kafka-metadata-quorum.sh", "describe --status");
+    expect({ code: quorum.code, output: quorum.code === 0 ? "" : quorum.output }).toEqual({ code: 0, output: "" });
     const voters = /CurrentVoters:\s*(\[[^\n]*\])/.exec(quorum.stdout)?.[1] ?? "";
     expect(voters.match(/"?id"?[:=]\s*\d+/g) ?? voters.match(/\d+/g)).toHaveLength(3);
     for (const topic of ["raw-positions", "refined-tracks"]) {
-      const d = kafka(`kafka-topics.sh --describe --topic ${topic}`);
+      const d = kafka("kafka-topics.sh", `--describe --topic ${topic}`);
       expect(d.stdout).toMatch(new RegExp(`Topic: ${topic}\\s.*PartitionCount: 6\\s.*ReplicationFactor: 3`));
       // Every partition has its three replicas in sync.
       const isr = [...d.stdout.matchAll(/Isr: ([\d,]+)/g)].map((m) => m[1].split(",").length);

@@ -1,6 +1,7 @@
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { durationMs } from "../../health/checks/prometheus";
 import { checkOne, FAST } from "./check-one";
 import { HOST, Running, startPrometheus } from "./servers";
 
@@ -62,3 +63,46 @@ test("a stopped server fails fast, well within the timeout", async () => {
   expect(r.detail).toMatch(/ECONNREFUSED/);
   expect(r.latencyMs).toBeLessThan(FAST.timeoutMs);
 });
+
+describe("targets discovered but not scraped yet (health unknown, as right after a deploy)", () => {
+  /** Prometheus's targets API as it answers before and after the first scrape of a 2 s interval. */
+  let api: Server;
+  let port: number;
+  let scrapedAt: number;
+  beforeAll(async () => {
+    api = createServer((req, res) => {
+      if (req.url === "/-/ready") return res.end("Prometheus Server is Ready.\n");
+      const health = Date.now() >= scrapedAt ? "up" : "unknown";
+      const t = (job: string) => ({ health, lastError: "", scrapeUrl: `http://10.0.0.1:9100/metrics`, scrapeInterval: "2s", labels: { job, instance: "10.0.0.1:9100" } });
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ status: "success", data: { activeTargets: [t("a"), t("b")], droppedTargets: [] } }));
+    });
+    await new Promise<void>((resolve) => api.listen(0, HOST, resolve));
+    port = (api.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise((resolve) => api.close(resolve)));
+
+  test("the next attempt waits one scrape interval instead of the short backoff, then passes", async () => {
+    scrapedAt = Date.now() + 1500;
+    const r = await checkOne({ kind: "prometheus", name: "prometheus", host: HOST, port }, { timeoutMs: 1500, retries: 1, backoffMs: 10 });
+    expect(r).toMatchObject({ status: "pass", attempts: 2, detail: "ready, 2/2 targets up" });
+    // The 10 ms backoff alone would have retried while the targets were still unknown.
+    expect(r.latencyMs).toBeGreaterThanOrEqual(2900);
+  });
+
+  test("targets still unknown after the retries fail, saying they were not scraped yet", async () => {
+    scrapedAt = Date.now() + 60_000;
+    const r = await checkOne({ kind: "prometheus", name: "prometheus", host: HOST, port }, { timeoutMs: 1500, retries: 0, backoffMs: 10 });
+    expect(r.status).toBe("fail");
+    expect(r.detail).toBe("2 of 2 targets not up: a/10.0.0.1:9100 unknown; b/10.0.0.1:9100 unknown (not scraped yet)");
+  });
+});
+
+test.each([
+  ["30s", 30_000],
+  ["1m", 60_000],
+  ["1m30s", 90_000],
+  ["500ms", 500],
+  ["", 0],
+  ["soon", 0],
+])("Prometheus duration %p is %p ms", (d, ms) => expect(durationMs(d)).toBe(ms));
