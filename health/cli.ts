@@ -9,7 +9,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Command, InvalidArgumentError } from "commander";
-import { withPortForwards } from "./port-forward";
+import { checkThroughPortForwards } from "./port-forward";
 import { formatJson, formatTable } from "./report";
 import { DEFAULT_RUN_OPTIONS, HealthReport, runChecks, RunOptions } from "./runner";
 import { HealthTarget, InClusterTarget, isInCluster, loadTargetsFile, parseTargetsDocument, TargetsFile } from "./targets";
@@ -43,9 +43,7 @@ export async function verifyTargets(doc: TargetsFile, opts: RunOptions & { kubec
   const direct = doc.targets.filter((t): t is HealthTarget & typeof t => !isInCluster(t));
   const inCluster = doc.targets.filter((t): t is InClusterTarget & typeof t => isInCluster(t));
   if (inCluster.length === 0) return runChecks(direct, opts);
-  return withPortForwards({ kubeconfig: opts.kubeconfig ?? doc.kubeconfig, namespace: doc.namespace!, targets: inCluster }, (resolved) =>
-    runChecks([...direct, ...resolved], opts),
-  );
+  return checkThroughPortForwards({ kubeconfig: opts.kubeconfig ?? doc.kubeconfig, namespace: doc.namespace!, targets: inCluster }, direct, opts);
 }
 
 function number(min: number, max: number) {

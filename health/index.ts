@@ -5,7 +5,7 @@
 export { runChecks, DEFAULT_RUN_OPTIONS } from "./runner";
 export type { RunOptions, CheckResult, HealthReport } from "./runner";
 export { formatTable, formatJson } from "./report";
-export { withPortForwards } from "./port-forward";
+export { checkThroughPortForwards } from "./port-forward";
 export type { PortForwardOptions } from "./port-forward";
 export { parseTargets, parseInClusterTargets, loadTargetsFile, parseTargetsDocument, targetsFileSchema } from "./targets";
 export type { HealthTarget, InClusterTarget, ParsedTarget, TargetsFile, TargetKind } from "./targets";

@@ -15,7 +15,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { PlatformConfig, SECRET_KEYS } from "../../config/schema";
-import { formatTable, InClusterTarget, runChecks, withPortForwards } from "../../health";
+import { checkThroughPortForwards, formatTable, InClusterTarget } from "../../health";
 
 export interface PostDeployGateArgs {
   namespace: pulumi.Input<string>;
@@ -31,9 +31,7 @@ export interface PostDeployGateArgs {
 
 /** Runs every check through port-forwards and throws the report table when anything fails. */
 async function checkDeployedPlatform(namespace: string, targets: InClusterTarget[], health: PlatformConfig["health"]): Promise<string> {
-  const report = await withPortForwards({ namespace, targets }, (resolved) =>
-    runChecks(resolved, { timeoutMs: health.timeoutSeconds * 1000, retries: health.retries, backoffMs: 500 }),
-  );
+  const report = await checkThroughPortForwards({ namespace, targets }, [], { timeoutMs: health.timeoutSeconds * 1000, retries: health.retries, backoffMs: 500 });
   const table = formatTable(report);
   if (!report.ok) throw new Error(`post-deploy health checks failed in namespace ${namespace}:\n${table}`);
   return table;

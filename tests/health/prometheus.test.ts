@@ -71,7 +71,10 @@ describe("targets discovered but not scraped yet (health unknown, as right after
   let scrapedAt: number;
   beforeAll(async () => {
     api = createServer((req, res) => {
-      if (req.url === "/-/ready") return res.end("Prometheus Server is Ready.\n");
+      if (req.url === "/-/ready") {
+        res.end("Prometheus Server is Ready.\n");
+        return;
+      }
       const health = Date.now() >= scrapedAt ? "up" : "unknown";
       const t = (job: string) => ({ health, lastError: "", scrapeUrl: `http://10.0.0.1:9100/metrics`, scrapeInterval: "2s", labels: { job, instance: "10.0.0.1:9100" } });
       res.setHeader("content-type", "application/json");
