@@ -22,6 +22,8 @@ source "$REPO/scripts/engine/local-project.sh"
 work=$(mktemp -d /tmp/platform-bench-XXXXXX)
 export PLATFORM_CLUSTER_DIR=$work/cluster PLATFORM_API_PORT=28443 PLATFORM_ETCD_PORT=25790
 export PULUMI_BACKEND_URL=file://$work/state PULUMI_CONFIG_PASSPHRASE=bench-local-passphrase
+# `--event-log` (the first up's slowest steps) exists only with Pulumi's debug commands switched on.
+export PULUMI_DEBUG_COMMANDS=true
 mkdir -p "$work/state"
 cleanup() {
   (cd "$work/project" 2>/dev/null && pulumi destroy --stack "$stack" --yes --skip-preview --non-interactive >/dev/null 2>&1) || true
