@@ -41,15 +41,16 @@ EOF
 # use_local_cluster: start the local cluster unless it runs, and point KUBECONFIG and the Pulumi
 # backend at it. Its stack state lives and dies with the cluster: a new cluster starts empty, so
 # state from an earlier one would claim objects that are not there. PLATFORM_CLUSTER_NODE (kwok or
-# real) picks the kind of node; a running cluster of the other kind is not reused.
+# real) picks the kind of node to start; when it is set, a running cluster of the other kind is not
+# reused; unset, whatever runs is.
 use_local_cluster() {
   local cluster dir running_mode
   cluster="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/cluster.sh"
   dir=${PLATFORM_CLUSTER_DIR:-/tmp/platform-cluster}
   running_mode=$(cat "$dir/mode" 2>/dev/null || echo kwok)
   if PLATFORM_CLUSTER_NODE=$running_mode bash "$cluster" status >/dev/null 2>&1; then
-    if [ "$running_mode" != "${PLATFORM_CLUSTER_NODE:-kwok}" ]; then
-      echo "the local cluster in $dir runs with a $running_mode node, not ${PLATFORM_CLUSTER_NODE:-kwok}: stop it first (bash $cluster stop)" >&2
+    if [ "$running_mode" != "${PLATFORM_CLUSTER_NODE:-$running_mode}" ]; then
+      echo "the local cluster in $dir runs with a $running_mode node, not $PLATFORM_CLUSTER_NODE: stop it first (bash $cluster stop)" >&2
       return 1
     fi
     echo "local cluster already running"
