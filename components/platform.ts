@@ -110,6 +110,7 @@ export class Platform extends pulumi.ComponentResource {
           targets,
           checks: [...Object.keys(c.services).map((n) => `grpc:${n}`), "redis", "clickhouse", "kafka", "postgres", "prometheus", "grafana"],
           images: services.map(([, s]) => s.image),
+          credentialsChecksum: credentialsChecksum(Object.values(creds))["checksum/credentials"],
           dependsOn: [redis, clickhouse, kafka, postgres, this.monitoring, entry, ...services.map(([, s]) => s)],
         },
         child,

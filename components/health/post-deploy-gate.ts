@@ -25,6 +25,8 @@ export interface PostDeployGateArgs {
   checks: string[];
   /** The services' deployed image references: a rebuilt image changes no config, only its digest. */
   images: pulumi.Input<string>[];
+  /** A keyed hash of every credential (never the values): a rotation rolls the pods, so the checks run again. */
+  credentialsChecksum: pulumi.Input<string>;
   /** Everything whose health is checked. */
   dependsOn: pulumi.Resource[];
 }
@@ -74,6 +76,7 @@ export class PostDeployGate extends pulumi.ComponentResource {
           "config-sha256": fingerprint,
           "program-sha256": programFingerprint(),
           images: pulumi.all(args.images).apply((refs) => refs.join("\n")),
+          "credentials-checksum": args.credentialsChecksum,
           checks: args.checks.join("\n"),
         },
       },
