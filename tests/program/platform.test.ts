@@ -258,8 +258,8 @@ describe("post-deploy health gate", () => {
     const rotatedGate = named(rotated, CM, "platform-health").inputs.data;
     expect(rotatedGate["config-sha256"]).toBe(gate["config-sha256"]);
     // A rotated credential rolls the pods, so it changes the gate too: by a keyed hash, never the value.
-    expect(rotatedGate["credentials-checksum"]).toMatch(/^[0-9a-f]{64}$/);
-    expect(rotatedGate["credentials-checksum"]).not.toBe(gate["credentials-checksum"]);
+    expect(rotatedGate["rollout-sha256"]).toMatch(/^[0-9a-f]{64}$/);
+    expect(rotatedGate["rollout-sha256"]).not.toBe(gate["rollout-sha256"]);
     expect(JSON.stringify(rotatedGate)).not.toContain("Another-Strong-Value-77");
     // A new image (a rebuilt one changes only its digest) changes the gate too.
     expect(gate.images.split("\n")).toContain(named(prod(), "kubernetes:apps/v1:Deployment", "gateway").inputs.spec.template.spec.containers[0].image);
