@@ -28,7 +28,8 @@ export interface Result {
   seconds: number;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Result {
+/** A command to its end, with its output and exit code; throws only when it could not run or timed out. */
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Result {
   const t0 = Date.now();
   const r = spawnSync(cmd, args, { env, cwd, encoding: "utf8", timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
   if (r.error) throw new Error(`${cmd} ${args.join(" ")}: ${r.error.message}`);

@@ -5,32 +5,27 @@
  * the gate passes, every pod is Running with all containers ready, `verify` passes; Redis's pod
  * deleted, `verify` reports Redis within its timeout and passes again once the StatefulSet restarted
  * it, with a key written before still there; the NetworkPolicies refuse a flow the program does not
- * allow (gateway to Redis) and let an allowed one through (refinement-api to Redis).
+ * allow (gateway to Redis) and let an allowed one through (refinement-api to Redis); rotated Redis and
+ * Postgres passwords roll the pods and pass the gate. Then a prod-shaped run on the same node.
  */
-import { spawnSync } from "child_process";
 import * as path from "path";
-import { Engine, eventually, kubectl, kubectlJson, ok, project, pulumi, REPO, Result, startEngine, stopEngine } from "./engine";
+import { Engine, eventually, kubectl, kubectlJson, ok, project, pulumi, REPO, Result, run, startEngine, stopEngine } from "./engine";
 
 const NS = "platform-dev";
 let e: Engine | undefined;
 let dir: string;
 let upResult: Result;
 
+/** The dotted settings `npm run up` gives a local stack: every image key at its stand-in. */
 function standInImages(env: NodeJS.ProcessEnv): string[] {
   const script = `source "${REPO}/scripts/engine/local-project.sh" && stand_in_images`;
-  const r = spawnSync("bash", ["-c", script], { env, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`stand-in images: ${r.stderr}`);
-  return r.stdout.split("\n").filter(Boolean);
+  return ok(run("bash", ["-c", script], env, REPO, 60_000), "stand-in images").stdout.split("\n").filter(Boolean);
 }
 
 /** `npm run verify -- --stack dev` against the deployed stack, with a short timeout per check. */
 function verify(args: string[] = []): Result {
   const cli = ["-r", "ts-node/register/transpile-only", path.join(REPO, "health/cli.ts"), "--stack", "dev", "--cwd", dir, ...args];
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, cli, { env: e!.env, cwd: REPO, encoding: "utf8", timeout: 300_000 });
-  const stdout = r.stdout ?? "";
-  const stderr = r.stderr ?? "";
-  return { code: r.status ?? 1, stdout, stderr, output: `${stdout}\n${stderr}`, seconds: (Date.now() - t0) / 1000 };
+  return run(process.execPath, cli, e!.env, REPO, 300_000);
 }
 
 /** A shell command in a container of the pod a workload runs (the program's own images). */
