@@ -5,4 +5,6 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
   testTimeout: 60000,
+  // Most suites wait on real servers, not the CPU: all cores (jest's default leaves one idle).
+  maxWorkers: "100%",
 };

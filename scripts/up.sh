@@ -10,8 +10,8 @@
 # (scripts/engine/local-project.sh) whose image keys point at the stand-in images built here (no
 # registry is reachable): the tracked stack files are never changed. PLATFORM_CLUSTER_NODE=kwok
 # deploys to KWOK's fake nodes instead (fast, nothing runs), with the health gate off since no
-# container answers there. Against a real cluster (KUBECONFIG set) the repository's stack
-# configuration is used as it is.
+# container answers there. Against a real cluster (KUBECONFIG set, naming another cluster than the
+# local one) the repository's stack configuration is used as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -30,7 +30,9 @@ case "$PLATFORM_CLUSTER_NODE" in kwok | real) ;; *) echo "PLATFORM_CLUSTER_NODE 
 
 step() { printf '\n== %s\n' "$*"; }
 
-if [ -n "${KUBECONFIG:-}" ]; then
+# The local cluster's own kubeconfig (as the "Look at it with" lines below export it) is the local
+# path, not a real cluster: that one must not get the registry images and the shared file backend.
+if [ -n "${KUBECONFIG:-}" ] && [ "$KUBECONFIG" != "${PLATFORM_CLUSTER_DIR:-/tmp/platform-cluster}/kubeconfig" ]; then
   bash scripts/setup.sh npm engine
   # shellcheck source=engine/env.sh
   source scripts/engine/env.sh

@@ -1,6 +1,6 @@
 /**
  * The last landed release. Stacks deployed from it exist, so the current code must upgrade them
- * without replacing or deleting what holds data: tests/e2e/upgrade.e2e.ts deploys it on the real
+ * without replacing or deleting what holds data: tests/e2e/kwok/upgrade.e2e.ts deploys it on the real
  * engine and updates it with the current code; tests/program/upgrade-urns.test.ts compares the
  * resources both register under mocks. Move it forward when a release lands (it must stay
  * reachable from main) and empty REMOVED_SINCE_PREVIOUS_RELEASE.
@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./program-under-mocks";
 
-export const PREVIOUS_RELEASE = "515ef5ff180c5d56cb7f6b394029dc41aa420edf";
+export const PREVIOUS_RELEASE = "e1b408c0ddfdf0d859db5d3193945be28dcb5fc3";
 
 /**
  * Resources of the previous release that the current code removes on purpose, by URN suffix

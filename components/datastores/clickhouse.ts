@@ -86,7 +86,7 @@ export class ClickHouse extends pulumi.ComponentResource implements Datastore {
       {
         // Auto-named: a content change then replaces it create-before-delete and only updates the
         // StatefulSet. A fixed name forces delete-before-replace, which replaced the StatefulSet too
-        // (found by tests/e2e/upgrade.e2e.ts on the first content change since release 515ef5f).
+        // (found by tests/e2e/kwok/upgrade.e2e.ts on the first content change since release 515ef5f).
         metadata: { namespace: args.namespace, labels: workloadLabels(this.name, "datastore") },
         data: { ...SERVER_CONFIG, ...schema },
       },

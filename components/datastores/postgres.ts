@@ -29,12 +29,15 @@ export const POSTGRES_BACKUP = "postgres-backup";
 const SOCKET_DIR = "/var/run/postgresql";
 
 /**
- * The backup script: partial files of failed runs removed (concurrencyPolicy Forbid: none is being
- * written), a dated pg_dump, verified readable, then dumps older than the retention pruned.
+ * The backup script: Postgres awaited (bounded: a new pod's first connections are refused until the
+ * NetworkPolicy covers its address, found on the real node, and the server may be restarting),
+ * partial files of failed runs removed (concurrencyPolicy Forbid: none is being written), a dated
+ * pg_dump, verified readable, then dumps older than the retention pruned.
  */
 export function backupScript(retentionDays: number): string {
   return [
     "set -eu",
+    "for i in $(seq 1 60); do pg_isready --quiet --timeout=2 && break; sleep 1; done",
     "find /backups -name '*.partial' -print -delete",
     'file="/backups/${PGDATABASE}-$(date -u +%Y%m%dT%H%M%SZ).dump"',
     'pg_dump --format=custom --no-owner --file="$file.partial"',

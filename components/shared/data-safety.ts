@@ -13,7 +13,7 @@
  * Renames: a changed name, type or parent gives a resource a new URN, which Pulumi runs as a delete
  * and a create. Whoever renames a resource adds `aliases` with its old name/parent and a comment
  * naming the release it comes from, kept while stacks of that release may exist; the upgrade tests
- * (tests/program/upgrade-urns.test.ts, tests/e2e/upgrade.e2e.ts) fail otherwise (docs/upgrades.md).
+ * (tests/program/upgrade-urns.test.ts, tests/e2e/kwok/upgrade.e2e.ts) fail otherwise (docs/upgrades.md).
  */
 import type * as pulumi from "@pulumi/pulumi";
 

@@ -151,20 +151,22 @@ EOF
 # The real node's volume provisioner, kind's local-path in a few lines: every pending claim of the
 # default class gets a `local` PersistentVolume on a directory under $DIR/volumes, pre-bound to it.
 # `local` rather than hostPath because the kubelet applies the pod's fsGroup to local volumes, so
-# the datastores' non-root users own their data directories as they would on a cloud disk.
+# the datastores' non-root users own their data directories as they would on a cloud disk. Volumes
+# are keyed by the claim's uid, as a cloud provisioner's are: a claim deleted and made again under
+# the same name gets a new, empty volume, and the old one stays (Retain) until deleted by hand.
 provision_local() {
-  local ns=$1 name=$2 size=$3 path=$DIR/volumes/$1-$2
+  local ns=$1 name=$2 size=$3 uid=$4 path=$DIR/volumes/$1-$2-$4
   mkdir -p "$path"
   k apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: PersistentVolume
-metadata: {name: pv-$ns-$name, labels: {platform.local/provisioned: "true"}}
+metadata: {name: pvc-$uid, labels: {platform.local/provisioned: "true"}}
 spec:
   capacity: {storage: $size}
   accessModes: [ReadWriteOnce]
   persistentVolumeReclaimPolicy: Retain
   storageClassName: standard
-  claimRef: {namespace: $ns, name: $name}
+  claimRef: {namespace: $ns, name: $name, uid: $uid}
   local: {path: $path}
   nodeAffinity:
     required:
@@ -176,8 +178,8 @@ volume_loop() {
   while true; do
     k get pvc -A -o json 2>/dev/null |
       jq -r '.items[] | select(.status.phase == "Pending" and (.spec.volumeName // "") == "")
-        | "\(.metadata.namespace) \(.metadata.name) \(.spec.resources.requests.storage)"' |
-      while read -r ns name size; do provision_local "$ns" "$name" "$size"; done
+        | "\(.metadata.namespace) \(.metadata.name) \(.spec.resources.requests.storage) \(.metadata.uid)"' |
+      while read -r ns name size uid; do provision_local "$ns" "$name" "$size" "$uid"; done
     sleep 1
   done
 }

@@ -39,14 +39,15 @@ fi
 # built PART KEY: true when the part was already built with this key.
 built() { [ -f "$BUILDS/$1-$2/.done" ]; }
 
-# finish PART KEY DIR: move a finished build into place and link its binaries into $BIN.
+# finish PART KEY DIR [nolink]: move a finished build into place and link its binaries into $BIN
+# (not the Kubernetes matrix's other versions: they are used from their build directory).
 finish() {
   local part=$1 key=$2 dir=$3 dest=$BUILDS/$1-$2
   rm -rf "$dest"
   mv "$dir" "$dest"
   touch "$dest/.done"
   BUILT_ANY=1
-  for f in "$dest"/bin/*; do ln -sfn "$f" "$BIN/$(basename "$f")"; done
+  [ "${4:-}" = nolink ] || for f in "$dest"/bin/*; do ln -sfn "$f" "$BIN/$(basename "$f")"; done
   log "$part $key: built"
 }
 
@@ -76,42 +77,48 @@ copy_replaces() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# k8s_build PART CMD...: Kubernetes commands at $K8S_VERSION, with the version ldflags of kubernetes'
-# hack/lib/version.sh: without them the binaries report v0.0.0 and clients (the kubernetes provider
-# among them) take the old code paths, such as waiting for service-account token Secrets.
+# k8s_build PART VERSION CMD...: Kubernetes commands at VERSION, with the version ldflags of
+# kubernetes' hack/lib/version.sh: without them the binaries report v0.0.0 and clients (the
+# kubernetes provider among them) take the old code paths, such as waiting for service-account
+# token Secrets. Only $K8S_VERSION's are linked into $BIN.
 k8s_build() {
-  local part=$1; shift
-  local key=$K8S_VERSION
-  if built "$part" "$key"; then link "$part" "$key"; return; fi
+  local part=$1 key=$2; shift 2
+  local linking=; [ "$key" = "$K8S_VERSION" ] || linking=nolink
+  if built "$part" "$key"; then [ -n "$linking" ] || link "$part" "$key"; return; fi
   local t0 tmp staging minor ldflags pkg v cmd
   t0=$(now); tmp=$(mktemp -d)
-  wrapper "$tmp/w" "k8s.io/kubernetes@$K8S_VERSION"
+  wrapper "$tmp/w" "k8s.io/kubernetes@$key"
   # k8s.io/kubernetes replaces its staging modules with ./staging/src/...: use the published ones.
-  staging=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | jq -r .GoMod)
-  v=v0.${K8S_VERSION#v1.}
+  staging=$(go mod download -json "k8s.io/kubernetes@$key" | jq -r .GoMod)
+  v=v0.${key#v1.}
   go mod edit -json "$staging" | jq -r '.Replace[] | select(.New.Path | startswith("./staging")) | .Old.Path' |
     while read -r m; do (cd "$tmp/w" && go mod edit -replace="$m=$m@$v"); done
-  minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+  minor=${key#v1.}; minor=${minor%%.*}
   ldflags="-s -w"
   for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
-    ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitVersion=$key -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
     ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
     ldflags+=" -X $pkg.gitCommit=0000000000000000000000000000000000000000"
   done
   mkdir -p "$tmp/out/bin"
   for cmd in "$@"; do
-    log "building $cmd $K8S_VERSION"
+    log "building $cmd $key"
     (cd "$tmp/w" && go build -trimpath -ldflags "$ldflags" -o "$tmp/out/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd")
   done
-  finish "$part" "$key" "$tmp/out"; rm -rf "$tmp"
-  log "$part took $(( $(now) - t0 ))s"
+  finish "$part" "$key" "$tmp/out" $linking; rm -rf "$tmp"
+  log "$part $key took $(( $(now) - t0 ))s"
 }
 
+CONTROL_PLANE=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+
 # The control plane and kubectl.
-build_kubernetes() { k8s_build kubernetes kube-apiserver kube-controller-manager kube-scheduler kubectl; }
+build_kubernetes() { k8s_build kubernetes "$K8S_VERSION" "${CONTROL_PLANE[@]}"; }
 
 # The real node's kubelet and kube-proxy (scripts/node/), same version as the control plane.
-build_kubelet() { k8s_build kubelet kubelet kube-proxy; }
+build_kubelet() { k8s_build kubelet "$K8S_VERSION" kubelet kube-proxy; }
+
+# The control plane of every minor in $K8S_MATRIX, for `npm run test:matrix` (not built by default).
+build_kubernetes_matrix() { for v in $K8S_MATRIX; do k8s_build kubernetes "$v" "${CONTROL_PLANE[@]}"; done; }
 
 # module_binary PART VERSION MODULE PACKAGE LDFLAGS: one binary from a Go module whose go.mod only
 # replaces with published versions (copied into the wrapper), into $BUILDS/PART-VERSION/bin/PART.
@@ -165,7 +172,7 @@ build_etcd() {
 }
 
 # The ClusterPortForward CRD, so port-forwards to a fake pod can be pointed at a loopback server
-# (tests/e2e/health.e2e.ts); kept beside the kwok binary, where cluster.sh finds it.
+# (tests/e2e/kwok/health.e2e.ts); kept beside the kwok binary, where cluster.sh finds it.
 kwok_crd() {
   local dest=$BUILDS/kwok-$KWOK_VERSION/crds
   [ -f "$dest/clusterportforwards.yaml" ] && return

@@ -2,7 +2,15 @@
 # The Pulumi CLI matches @pulumi/pulumi in package.json; the providers match @pulumi/kubernetes and
 # @pulumi/random (see install.sh for what the module proxy here serves and what is built instead).
 PULUMI_VERSION=v3.248.0
-K8S_VERSION=v1.34.4          # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl; kubelet, kube-proxy
+# The control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl) and the real
+# node (kubelet, kube-proxy): the newest Kubernetes the module proxy serves here. Its kubelet still
+# runs on this machine's cgroup v1 (with failCgroupV1: false, default true since 1.35) and on
+# Debian's containerd 1.6 (it falls back to the kubelet's cgroupDriver when the runtime has no CRI
+# RuntimeConfig; the kubelet counts that as losing support in 1.38). See docs/real-node.md.
+K8S_VERSION=v1.37.2
+# The minors users run (README, Kubernetes versions): `npm run test:matrix` runs the KWOK tier's
+# end-to-end test against the API server of each.
+K8S_MATRIX="v1.35.4 v1.36.3 v1.37.2"
 COREDNS_VERSION=v1.15.0      # kube-dns of the real node (scripts/node/)
 KUBE_ROUTER_VERSION=v2.1.0   # NetworkPolicy on the real node; the newest the module proxy serves here
 ETCD_VERSION=v3.6.16         # Debian's etcd-server 3.4 is too old for the 1.34 API server's consistent reads

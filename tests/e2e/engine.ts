@@ -12,6 +12,12 @@ import * as path from "path";
 export const REPO = path.resolve(__dirname, "../..");
 const CACHE = process.env.PLATFORM_ENGINE_CACHE ?? path.join(os.homedir(), ".cache", "platform-engine");
 const BIN = path.join(CACHE, "bin");
+/**
+ * PLATFORM_K8S_VERSION runs the control plane of another minor of the matrix (K8S_MATRIX in
+ * scripts/engine/versions.sh, built by `npm run test:matrix`) instead of the one in BIN.
+ */
+const K8S = process.env.PLATFORM_K8S_VERSION;
+const K8S_BIN = K8S ? path.join(CACHE, "builds", `kubernetes-${K8S}`, "bin") : undefined;
 
 export interface Engine {
   env: NodeJS.ProcessEnv;
@@ -51,6 +57,7 @@ export function missingBinaries(node: NodeKind = "kwok"): string[] {
   const needed = ["pulumi", "pulumi-language-nodejs", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubectl", ...(node === "real" ? NODE_BINARIES : ["kwok"])];
   const plugins = fs.existsSync(path.join(CACHE, "pulumi-home", "plugins")) ? fs.readdirSync(path.join(CACHE, "pulumi-home", "plugins")) : [];
   return [
+    ...(K8S_BIN && !fs.existsSync(K8S_BIN) ? [`the control plane ${K8S} (npm run test:matrix builds it)`] : []),
     ...needed.filter((b) => !fs.existsSync(path.join(BIN, b))),
     ...["resource-kubernetes-v", "resource-random-v"].filter((p) => !plugins.some((d) => d.startsWith(p) && !d.endsWith(".lock"))).map((p) => `plugin ${p}*`),
   ];
@@ -59,15 +66,21 @@ export function missingBinaries(node: NodeKind = "kwok"): string[] {
 /** kwok: fake nodes, no container runs; real: one real node (scripts/node/node.sh) where pods run. */
 export type NodeKind = "kwok" | "real";
 
+/** Names of the clusters the end-to-end files start, each with its own ports. */
+const PORT_SLOTS = ["dev", "prod", "gates", "health", "upgrade", "platform", "node"];
+
 export function startEngine(name: string, node: NodeKind = "kwok"): Engine {
   const missing = missingBinaries(node);
   if (missing.length > 0) throw new Error(`missing ${missing.join(", ")} in ${BIN}: run bash scripts/engine/install.sh`);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `platform-e2e-${name}-`));
-  // Steps of 20: etcd also takes its port + 10 (peers), KWOK the API port + 1.
-  const offset = Number(process.env.PLATFORM_E2E_PORT_OFFSET ?? 1000) + (name.length % 7) * 20;
+  // A slot per cluster, since the KWOK files run side by side; steps of 20: etcd also takes its
+  // port + 10 (peers), KWOK the API port + 1.
+  const slot = PORT_SLOTS.indexOf(name);
+  if (slot < 0) throw new Error(`startEngine: add "${name}" to PORT_SLOTS`);
+  const offset = Number(process.env.PLATFORM_E2E_PORT_OFFSET ?? 1000) + slot * 20;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: `${BIN}:${process.env.PATH}`,
+    PATH: `${K8S_BIN ? `${K8S_BIN}:` : ""}${BIN}:${process.env.PATH}`,
     PLATFORM_ENGINE_CACHE: CACHE,
     PULUMI_HOME: path.join(CACHE, "pulumi-home"),
     PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,

@@ -1,4 +1,8 @@
-/** End-to-end tests (npm run test:e2e): the real engine against a local cluster, one file at a time. */
+/**
+ * End-to-end tests (npm run test:e2e): the real engine against local clusters. kwok/ files each start
+ * their own cluster on their own ports and run two at a time; real-node/ files run one at a time
+ * after them (one real node per machine).
+ */
 module.exports = {
   rootDir: "../..",
   testEnvironment: "node",
@@ -6,5 +10,4 @@ module.exports = {
   testMatch: ["**/*.e2e.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
   testTimeout: 900000,
-  maxWorkers: 1,
 };

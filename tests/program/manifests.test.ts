@@ -338,15 +338,25 @@ describe("Postgres", () => {
       const bin = fakeBin({
         pg_dump: `for a in "$@"; do case "$a" in --file=*) f=\${a#--file=} ;; esac; done; echo partial > "$f"; [ -z "$FAIL_DUMP" ] || exit 1; echo dump >> "$f"`,
         pg_restore: "exit 0",
+        // Refuses as often as READY_AFTER says, counting its calls.
+        pg_isready: `n=$(($(cat "$STATE/isready" 2>/dev/null || echo 0) + 1)); echo $n > "$STATE/isready"; [ $n -gt \${READY_AFTER:-0} ]`,
       });
-      const run = (fail = false) =>
+      const state = tempDir();
+      const run = (fail = false, readyAfter = 0) =>
         execFileSync("sh", ["-c", backupScript(3).replaceAll("/backups", dir)], {
           encoding: "utf8",
           stdio: ["ignore", "pipe", "pipe"],
-          env: { PATH: `${bin}:${process.env.PATH}`, PGDATABASE: "platform", ...(fail ? { FAIL_DUMP: "1" } : {}) },
+          env: { PATH: `${bin}:${process.env.PATH}`, PGDATABASE: "platform", STATE: state, READY_AFTER: String(readyAfter), ...(fail ? { FAIL_DUMP: "1" } : {}) },
         });
-      return { dir, run, files: () => fs.readdirSync(dir).sort() };
+      return { dir, run, files: () => fs.readdirSync(dir).sort(), isreadyCalls: () => Number(fs.readFileSync(path.join(state, "isready"), "utf8")) };
     }
+
+    test("waits until Postgres accepts connections before dumping (a new pod's first ones can be refused)", () => {
+      const b = backupDir();
+      expect(b.run(false, 2)).toContain("backup written: ");
+      expect(b.isreadyCalls()).toBe(3);
+      expect(b.files().filter((f) => f.endsWith(".dump"))).toHaveLength(1);
+    });
 
     test("a failed dump's .partial file is removed by the next run", () => {
       const b = backupDir();

@@ -1,7 +1,7 @@
 /**
  * The rename guard without the engine: the previous release (tools/previous-release.ts) and the
  * current code run under the same mocks, and every resource the release registered must still be
- * registered under its URN or an alias (or be listed as removed on purpose). tests/e2e/upgrade.e2e.ts
+ * registered under its URN or an alias (or be listed as removed on purpose). tests/e2e/kwok/upgrade.e2e.ts
  * proves the same on the real engine with the release's own packages.
  */
 import * as fs from "fs";

@@ -2,7 +2,7 @@
  * What the workflows promise, read from their YAML: the pull request's secret-free checks (also for
  * forks) before a preview of each stack against its backend and cluster with the policy pack; deploys
  * of dev then prod behind an environment, never two of one stack at once; a scheduled verify that may
- * write issues and nothing else. actionlint checks the syntax (tests/e2e/workflows.e2e.ts).
+ * write issues and nothing else. actionlint checks the syntax (tests/e2e/kwok/workflows.e2e.ts).
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -10,8 +10,8 @@ import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
 import { Kafka, logLevel } from "kafkajs";
-import * as servers from "../health/servers";
-import { Engine, kubectl, ok, project, pulumi, REPO, startEngine, stopEngine } from "./engine";
+import * as servers from "../../health/servers";
+import { Engine, kubectl, ok, project, pulumi, REPO, startEngine, stopEngine } from "../engine";
 
 const NAMESPACE = "platform-dev";
 const PASSWORDS = { redisPassword: "e2e-Redis-Pw-7731", clickhousePassword: "e2e-ClickHouse-Pw-7731", postgresPassword: "e2e-Postgres-Pw-7731" };

@@ -5,7 +5,7 @@
  * port-forward fails: exactly the unhealthy deploy the gate exists for).
  */
 import * as path from "path";
-import { Engine, eventually, kubectl, ok, project, pulumi, REPO, startEngine, stopEngine } from "./engine";
+import { Engine, eventually, kubectl, ok, project, pulumi, REPO, startEngine, stopEngine } from "../engine";
 
 const POLICIES = path.join(REPO, "policies");
 

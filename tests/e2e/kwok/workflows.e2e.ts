@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPO } from "./engine";
+import { REPO } from "../engine";
 
 const ACTIONLINT = path.join(process.env.PLATFORM_ENGINE_CACHE ?? path.join(os.homedir(), ".cache", "platform-engine"), "bin", "actionlint");
 const WORKFLOWS = path.join(REPO, ".github", "workflows");

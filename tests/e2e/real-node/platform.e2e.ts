@@ -1,15 +1,20 @@
 /**
- * The dev stack deployed on the local cluster's real node (scripts/node/), every container a real
- * process on the stand-in images (scripts/images/build.sh; README, Images for the local real node),
- * with the post-deploy health gate on, exactly as `npm run up` does it. Proven on the running pods:
- * the gate passes, every pod is Running with all containers ready, `verify` passes; Redis's pod
- * deleted, `verify` reports Redis within its timeout and passes again once the StatefulSet restarted
- * it, with a key written before still there; the NetworkPolicies refuse a flow the program does not
- * allow (gateway to Redis) and let an allowed one through (refinement-api to Redis); rotated Redis and
+ * The dev stack on the local cluster's real node (scripts/node/), every container a real process on
+ * the stand-in images (scripts/images/build.sh; README, Images for the local real node), with the
+ * post-deploy health gate on, as `npm run up` does it. The stack is first deployed by the previous
+ * release (tools/previous-release.ts) and a value written into every datastore with the credentials
+ * of its Secret; the current code then upgrades it. Proven on the running pods: the upgrade replaces
+ * and deletes nothing that holds data and every value is read back with the credentials; the gate
+ * passes, every pod is Running with all containers ready, `verify` passes; Redis's pod deleted,
+ * `verify` reports Redis within its timeout and passes again once the StatefulSet restarted it, with
+ * a key written before still there; the NetworkPolicies refuse a flow the program does not allow
+ * (gateway to Redis) and let an allowed one through (refinement-api to Redis); rotated Redis and
  * Postgres passwords roll the pods and pass the gate. Then a prod-shaped run on the same node.
  */
 import * as path from "path";
-import { Engine, eventually, kubectl, kubectlJson, ok, project, pulumi, REPO, Result, run, startEngine, stopEngine } from "./engine";
+import { checkoutPreviousRelease, PREVIOUS_RELEASE } from "../../../tools/previous-release";
+import { Engine, eventually, kubectl, kubectlJson, ok, project, pulumi, REPO, Result, run, startEngine, stopEngine } from "../engine";
+import { Change, changesOf, changeTable, dataLost, droppedWithoutAlias } from "../upgrade";
 
 const NS = "platform-dev";
 let e: Engine | undefined;
@@ -33,15 +38,82 @@ function exec(target: string, container: string, command: string, namespace = NS
   return kubectl(e!, ["-n", namespace, "exec", target, "-c", container, "--", "sh", "-c", command]);
 }
 
+/** A Kafka admin tool in a broker's pod, with the tools' own quiet log4j (the pod's is the broker's). */
+function kafka(tool: string, args: string, namespace = NS): Result {
+  const log4j = "KAFKA_LOG4J_OPTS=-Dlog4j.configuration=file:/opt/kafka/config/tools-log4j.properties";
+  return exec("kafka-0", "kafka", `${log4j} /opt/kafka/bin/${tool} --bootstrap-server kafka-0.kafka-headless:9092 ${args}`, namespace);
+}
+
+/** The keys of a Secret of the stack, decoded: the credentials a client of the platform is given. */
+function credentials(name: string): Record<string, string> {
+  const data = kubectlJson(e!, ["-n", NS, "get", "secret", name]).data as Record<string, string>;
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Postgres over TCP to the pod's address with the Secret's user and password (loopback is trusted). */
+function psql(sql: string): Result {
+  const c = credentials("postgres-auth");
+  const podIP = kubectlJson(e!, ["-n", NS, "get", "pod", "postgres-0"]).status.podIP;
+  return exec("postgres-0", "postgres", `PGPASSWORD=${quote(c.password)} psql -h ${podIP} -U ${c.user} -d ${c.database} -v ON_ERROR_STOP=1 -tAc ${quote(sql)} 2>&1`);
+}
+
+function clickhouse(sql: string): Result {
+  const c = credentials("clickhouse-auth");
+  return exec("clickhouse-0", "clickhouse", `clickhouse-client --user ${c.user} --password ${quote(c.password)} --database ${c.database} --query ${quote(sql)} 2>&1`);
+}
+
+function redis(command: string): Result {
+  return exec("redis-0", "redis", `REDISCLI_AUTH=${quote(credentials("redis-auth").password)} redis-cli ${command} 2>&1`);
+}
+
+/** A value each datastore is given by the previous release's deployment and must return after the upgrade. */
+const PROBE = `written-under-${PREVIOUS_RELEASE.slice(0, 7)}-${Date.now()}`;
+const probes: Record<string, { write(): void; read(): string }> = {
+  redis: {
+    write: () => ok(redis(`SET e2e:upgrade ${PROBE}`), "redis SET"),
+    read: () => redis("GET e2e:upgrade").stdout.trim(),
+  },
+  postgres: {
+    write: () => ok(psql(`CREATE TABLE upgrade_probe (v text); INSERT INTO upgrade_probe VALUES ('${PROBE}')`), "postgres INSERT"),
+    read: () => psql("SELECT v FROM upgrade_probe").stdout.trim(),
+  },
+  clickhouse: {
+    write: () => {
+      ok(clickhouse("CREATE TABLE upgrade_probe (v String) ENGINE = MergeTree ORDER BY v"), "clickhouse CREATE");
+      ok(clickhouse(`INSERT INTO upgrade_probe VALUES ('${PROBE}')`), "clickhouse INSERT");
+    },
+    read: () => clickhouse("SELECT v FROM upgrade_probe").stdout.trim(),
+  },
+  kafka: {
+    write: () => {
+      ok(kafka("kafka-topics.sh", "--create --if-not-exists --topic upgrade-probe --partitions 1 --replication-factor 1"), "kafka topic");
+      ok(kafka("kafka-console-producer.sh", `--topic upgrade-probe <<'EOF'\n${PROBE}\nEOF`), "kafka produce");
+    },
+    read: () => kafka("kafka-console-consumer.sh", "--topic upgrade-probe --from-beginning --max-messages 1 --timeout-ms 30000").stdout.trim(),
+  },
+};
+
+let upgrade: Map<string, Change>;
+
 beforeAll(() => {
   e = startEngine("platform", "real");
-  dir = project(e, "dev", standInImages(e.env), "dev-real");
+  const images = standInImages(e.env);
+  // The stack as its users have it: deployed by the previous release, with data in every datastore.
+  const previous = checkoutPreviousRelease(path.join(e.root, "previous-release"), "own");
+  dir = project(e, "dev", images, "dev-real", previous);
+  ok(pulumi(e, dir, ["up", "--stack", "dev", "--yes", "--skip-preview"], 1_500_000), `up dev with the previous release ${PREVIOUS_RELEASE.slice(0, 7)}`);
+  for (const p of Object.values(probes)) p.write();
+  // The same scratch project (state, salt) now runs the current code.
+  project(e, "dev", images, "dev-real");
+  upgrade = changesOf(ok(pulumi(e, dir, ["preview", "--stack", "dev", "--json", "--show-sames"]), "preview of the upgrade").stdout);
   upResult = pulumi(e, dir, ["up", "--stack", "dev", "--yes", "--skip-preview", "--policy-pack", path.join(REPO, "policies")], 1_500_000);
-}, 1_800_000);
+}, 2_400_000);
 
 afterAll(() => stopEngine(e), 300_000);
 
-test("pulumi up deploys the dev stack on the real node and its health gate passes on the running pods", () => {
+test("pulumi up of the current code over the previous release's dev stack passes its health gate on the running pods", () => {
   expect(upResult.output).not.toContain("post-deploy health checks failed");
   expect({ code: upResult.code, output: upResult.code === 0 ? "" : upResult.output.slice(-6000) }).toEqual({ code: 0, output: "" });
   expect(upResult.output).toMatch(/all 10 checks passed/);
@@ -61,6 +133,14 @@ test("pulumi up deploys the dev stack on the real node and its health gate passe
     expect(rows.filter((r) => r.pod.startsWith(name) && r.phase === "Running").map(() => name)).toEqual([name]);
   }
 });
+
+test(`the upgrade from the previous release ${PREVIOUS_RELEASE.slice(0, 7)} replaces and deletes nothing that holds data, and every datastore returns what was written before, with its credentials`, () => {
+  console.log(changeTable("dev (real node)", upgrade));
+  expect(dataLost(upgrade)).toEqual([]);
+  expect(droppedWithoutAlias(upgrade)).toEqual([]);
+  const read = Object.fromEntries(Object.entries(probes).map(([name, p]) => [name, p.read()]));
+  expect(read).toEqual({ redis: PROBE, postgres: PROBE, clickhouse: PROBE, kafka: PROBE });
+}, 300_000);
 
 test("verify passes on the deployed platform", () => {
   const r = verify(["--timeout", "10", "--retries", "2"]);
@@ -114,7 +194,7 @@ test("Redis's pod deleted: verify reports Redis within its timeout, then passes 
 }, 600_000);
 
 test("rotating the Redis and Postgres passwords: pulumi up rolls the pods, the gate passes with the new ones, the old ones are refused, the data stays", () => {
-  const secret = (name: string) => Buffer.from(ok(kubectl(e!, ["-n", NS, "get", "secret", name, "-o", "jsonpath={.data.password}"]), `secret ${name}`).stdout, "base64").toString();
+  const secret = (name: string) => credentials(name).password;
   const old = { redis: secret("redis-auth"), postgres: secret("postgres-auth") };
   const rotated = { redis: `rotated-Redis-${Date.now()}-pw`, postgres: `rotated-Postgres-${Date.now()}-pw` };
   ok(pulumi(e!, dir, ["config", "set", "--secret", "platform:redisPassword", rotated.redis, "--stack", "dev"]), "config set redisPassword");
@@ -135,6 +215,32 @@ test("rotating the Redis and Postgres passwords: pulumi up rolls the pods, the g
   expect(psqlWith(old.postgres)).toMatch(/password authentication failed/);
   // Redis's data survived the rolled pod (written by the test above).
   expect(exec("redis-0", "redis", "redis-cli GET e2e:durable").stdout.trim()).toMatch(/^written-before-/);
+}, 1_500_000);
+
+test("moving Postgres onto a new, empty volume (what a change of engine does) keeps the data: the dump taken before is restored into the replacement", () => {
+  const ops = (args: string[]) => run("bash", [path.join(REPO, "scripts/ops/postgres-backup.sh"), ...args], e!.env, REPO, 900_000);
+  ok(psql("CREATE TABLE drill (id int PRIMARY KEY, v text); INSERT INTO drill SELECT g, md5(g::text) FROM generate_series(1, 20000) g"), "rows");
+  const digest = () => psql("SELECT count(*) || ':' || md5(string_agg(v, ',' ORDER BY id)) FROM drill").stdout.trim();
+  const before = digest();
+  expect(before).toMatch(/^20000:[0-9a-f]{32}$/);
+  expect(ok(ops(["backup", NS]), "backup").stdout).toMatch(/backup written: \/backups\/platform-\d{8}T\d{6}Z\.dump/);
+
+  // The old datastore and its volume go; pulumi up (refreshed, so it sees them gone) makes a new one.
+  ok(kubectl(e!, ["-n", NS, "delete", "statefulset", "postgres", "--cascade=foreground", "--wait=true"]), "delete the StatefulSet");
+  ok(kubectl(e!, ["-n", NS, "delete", "pvc", "data-postgres-0", "--wait=true"]), "delete the data volume");
+  const up = pulumi(e!, dir, ["up", "--stack", "dev", "--yes", "--skip-preview", "--refresh"], 1_200_000);
+  expect({ code: up.code, output: up.code === 0 ? "" : up.output.slice(-6000) }).toEqual({ code: 0, output: "" });
+  expect(up.output).toMatch(/\+ 1 created/);
+  // Only the StatefulSet is new (same spec), so the gate does not run again: verify, as the runbook says.
+  const checked = verify(["--timeout", "10", "--retries", "2"]);
+  expect({ code: checked.code, output: checked.code === 0 ? "" : checked.output }).toEqual({ code: 0, output: "" });
+  // A new, empty database: what is there next comes from the dump.
+  expect(psql("SELECT count(*) FROM drill").stdout).toMatch(/relation "drill" does not exist/);
+
+  expect(ok(ops(["list", NS]), "list").stdout).toMatch(/^\/backups\/platform-\d{8}T\d{6}Z\.dump$/m);
+  expect(ok(ops(["restore", NS]), "restore").stdout).toMatch(/restored: \/backups\/platform-/);
+  expect(digest()).toBe(before);
+  expect(probes.postgres.read()).toBe(PROBE);
 }, 1_500_000);
 
 /**
@@ -163,15 +269,6 @@ describe("prod-shaped run", () => {
     prodUp = pulumi(e!, prodDir, ["up", "--stack", "prod", "--yes", "--skip-preview", "--policy-pack", path.join(REPO, "policies")], 1_500_000);
   }, 1_800_000);
 
-  /** A Kafka admin tool in a broker's pod, with the tools' own quiet log4j (the pod's is the broker's). */
-  const kafka = (tool: string, args: string) =>
-    exec(
-      "kafka-0",
-      "kafka",
-      `KAFKA_LOG4J_OPTS=-Dlog4j.configuration=file:/opt/kafka/config/tools-log4j.properties /opt/kafka/bin/${tool} --bootstrap-server kafka-0.kafka-headless:9092 ${args}`,
-      PROD_NS,
-    );
-
   test("pulumi up of the prod stack passes its health gate, with every pod Running and ready", () => {
     expect({ code: prodUp.code, output: prodUp.code === 0 ? "" : prodUp.output.slice(-6000) }).toEqual({ code: 0, output: "" });
     expect(prodUp.output).toMatch(/all 10 checks passed/);
@@ -196,12 +293,12 @@ describe("prod-shaped run", () => {
   });
 
   test("the Kafka quorum has 3 voters and the topics replication 3", () => {
-    const quorum = kafka("kafka-metadata-quorum.sh", "describe --status");
+    const quorum = kafka("kafka-metadata-quorum.sh", "describe --status", PROD_NS);
     expect({ code: quorum.code, output: quorum.code === 0 ? "" : quorum.output }).toEqual({ code: 0, output: "" });
     const voters = /CurrentVoters:\s*(\[[^\n]*\])/.exec(quorum.stdout)?.[1] ?? "";
     expect(voters.match(/"?id"?[:=]\s*\d+/g) ?? voters.match(/\d+/g)).toHaveLength(3);
     for (const topic of ["raw-positions", "refined-tracks"]) {
-      const d = kafka("kafka-topics.sh", `--describe --topic ${topic}`);
+      const d = kafka("kafka-topics.sh", `--describe --topic ${topic}`, PROD_NS);
       expect(d.stdout).toMatch(new RegExp(`Topic: ${topic}\\s.*PartitionCount: 6\\s.*ReplicationFactor: 3`));
       // Every partition has its three replicas in sync.
       const isr = [...d.stdout.matchAll(/Isr: ([\d,]+)/g)].map((m) => m[1].split(",").length);

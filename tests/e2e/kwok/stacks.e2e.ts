@@ -1,13 +1,17 @@
 /**
  * The real Pulumi engine (CLI, language host, kubernetes and random providers, the policy pack) runs
  * preview, up, a second up, export and destroy of both stacks against a local Kubernetes API server
- * whose kubelets KWOK simulates. The health gate is off here (no container runs under KWOK);
+ * whose kubelets KWOK simulates (K8S_VERSION, or PLATFORM_K8S_VERSION: npm run test:matrix runs
+ * this file against every minor users run), and checks that nothing the program writes or the
+ * policy pack reads is deprecated in that version. The health gate is off here (no container runs under KWOK);
  * gates.e2e.ts shows that it fails `pulumi up` when on, health.e2e.ts that it passes when the
  * targets are healthy.
  */
-import { runProgram, stackConfig } from "../helpers/program";
+import * as fs from "fs";
 import * as path from "path";
-import { Engine, eventually, kubectl, kubectlJson, ok, project, pulumi, REPO, startEngine, stopEngine } from "./engine";
+import { runProgram, stackConfig } from "../../helpers/program";
+import { ApiSchemas, deprecatedRequests, sources } from "../deprecations";
+import { Engine, eventually, kubectl, kubectlJson, ok, project, pulumi, REPO, startEngine, stopEngine } from "../engine";
 
 const POLICIES = path.join(REPO, "policies");
 
@@ -51,6 +55,8 @@ describe.each(["dev", "prod"] as const)("%s stack on the real engine", (stack) =
   /** Names of the cluster-scoped objects the program registers, by kind. */
   let clusterScoped: Map<string, string[]>;
   let generatedSecrets: string[] = [];
+  /** The Kubernetes objects the program registers, as it sends them. */
+  let objects: Array<{ apiVersion: string; kind: string; metadata?: { name?: string } }> = [];
 
   beforeAll(async () => {
     e = startEngine(stack);
@@ -61,6 +67,7 @@ describe.each(["dev", "prod"] as const)("%s stack on the real engine", (stack) =
     });
     expected = new Map();
     clusterScoped = new Map();
+    objects = run.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs as (typeof objects)[number]);
     for (const r of run.resources.filter((r) => r.type.startsWith("kubernetes:"))) {
       const kind = kindOf(r.type);
       expected.set(kind, (expected.get(kind) ?? 0) + 1);
@@ -107,6 +114,27 @@ describe.each(["dev", "prod"] as const)("%s stack on the real engine", (stack) =
     }
     expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
   }, 900_000);
+
+  test("nothing the program writes uses an API version or field this Kubernetes deprecates, nor does the policy pack read one", () => {
+    const schemas = new ApiSchemas((p) => ok(kubectl(e, ["get", "--raw", p]), `GET ${p}`).stdout);
+    const server: string = kubectlJson(e, ["version"]).serverVersion.gitVersion;
+    // The check can fail: the deprecated alias of serviceAccountName is found.
+    expect(schemas.deprecatedFields({ apiVersion: "apps/v1", kind: "Deployment", spec: { template: { spec: { serviceAccount: "x" } } } } as never)).toEqual([
+      "spec.template.spec.serviceAccount",
+    ]);
+    const served = schemas.served();
+    const fields = objects.flatMap((o) => (served.has(o.apiVersion) ? schemas.deprecatedFields(o) : ["(API version not served)"]).map((f) => `${o.kind}/${o.metadata?.name}: ${f}`));
+    // What pulumi up asked of the server (the controllers run at the server's own version).
+    const requests = deprecatedRequests(ok(kubectl(e, ["get", "--raw", "/metrics"]), "metrics").stdout);
+    // Field names the server marks deprecated in the group versions the program uses, read by a rule.
+    const names = [...schemas.deprecatedNames([...new Set(objects.map((o) => o.apiVersion))])];
+    const read = sources(path.join(REPO, "policies")).flatMap((file) => {
+      const text = fs.readFileSync(file, "utf8");
+      return names.filter((n) => new RegExp(`(\\.|\\[["'])${n}\\b`).test(text)).map((n) => `${path.relative(REPO, file)}: ${n}`);
+    });
+    console.log(`${stack} on Kubernetes ${server}: ${objects.length} objects checked; deprecated field names known: ${names.sort().join(", ")}`);
+    expect({ server, fields, requests, read }).toEqual({ server, fields: [], requests: [], read: [] });
+  }, 300_000);
 
   test("workloads reach Ready under KWOK", async () => {
     await eventually("every Deployment and StatefulSet ready", () => {

@@ -10,7 +10,7 @@ import { execFileSync } from "child_process";
 import { Resolver } from "dns/promises";
 import * as fs from "fs";
 import { connect } from "net";
-import { Engine, eventually, kubectl, kubectlJson, ok, startEngine, stopEngine } from "./engine";
+import { Engine, eventually, kubectl, kubectlJson, ok, startEngine, stopEngine } from "../engine";
 
 const NS = "node-check";
 const SYSCTLS = ["vm.overcommit_memory", "kernel.panic", "kernel.panic_on_oops"];
