@@ -4,6 +4,9 @@
 # Kafka jars) are cached outside the repo, so a second run takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Every part runs on the project's Node.js (scripts/nodejs/), installed first.
+# shellcheck source=nodejs/env.sh
+source scripts/nodejs/env.sh
 
 step() { printf '\n== %s\n' "$*"; }
 

@@ -4,6 +4,8 @@
 # tests, the jest suite, and the end-to-end runs of the real Pulumi engine against a local cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=nodejs/env.sh
+source scripts/nodejs/env.sh
 
 bash scripts/setup.sh
 printf '\n== type check, lint\n'

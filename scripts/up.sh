@@ -15,6 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
+# shellcheck source=nodejs/env.sh
+source scripts/nodejs/env.sh
 
 stack=dev
 pass=()

@@ -88,7 +88,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>, gene
 const HOOK_BINDINGS = ["BeforeCreate", "AfterCreate", "BeforeUpdate", "AfterUpdate", "BeforeDelete", "AfterDelete"];
 
 /**
- * Pulumi's mock monitor cannot register resource hooks (3.248 has no registerResourceHook on it), so
+ * Pulumi's mock monitor cannot register resource hooks (3.248 to 3.270 have no registerResourceHook on it), so
  * a program that binds hooks would fail under mocks. Accept the registrations and keep, per
  * resource, which hooks the program bound, what it depends on, its protect/retainOnDelete options and
  * its URN and aliases, which the mocks' newResource does not see, so tests can assert them; hooks

@@ -2,6 +2,8 @@
 # Puts the binaries from scripts/engine/install.sh on PATH and points Pulumi at a local file backend
 # with a passphrase, so nothing talks to Pulumi Cloud, checks for updates or downloads plugins.
 # Every setting can be overridden by exporting it first.
+# shellcheck source=../nodejs/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../nodejs/env.sh"
 PLATFORM_ENGINE_CACHE=${PLATFORM_ENGINE_CACHE:-$HOME/.cache/platform-engine}
 export PLATFORM_ENGINE_CACHE
 case ":$PATH:" in

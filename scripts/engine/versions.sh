@@ -1,7 +1,9 @@
 # Versions of everything scripts/engine/install.sh builds. Sourced, not run.
-# The Pulumi CLI matches @pulumi/pulumi in package.json; the providers match @pulumi/kubernetes and
-# @pulumi/random (see install.sh for what the module proxy here serves and what is built instead).
-PULUMI_VERSION=v3.248.0
+# The providers match @pulumi/kubernetes and @pulumi/random (see install.sh for what the module proxy
+# here serves and what is built instead). The Pulumi CLI is the newest release the module proxy
+# serves, v3.274.1: it does not serve v3.270.0, the SDK's release in package.json, and a CLI newer
+# than the SDK is supported (the language and provider protocols of 3.270 and 3.274 are the same).
+PULUMI_VERSION=v3.274.1
 # The control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl) and the real
 # node (kubelet, kube-proxy): the newest Kubernetes the module proxy serves here. Its kubelet still
 # runs on this machine's cgroup v1 (with failCgroupV1: false, default true since 1.35) and on
