@@ -39,7 +39,15 @@ export function mayDrop(urn: string): boolean {
  */
 export function checkoutPreviousRelease(dir: string, packages: "own" | "current"): string {
   const done = path.join(dir, ".extracted");
-  if (fs.existsSync(done)) return dir;
+  const modules = path.join(dir, "node_modules");
+  if (fs.existsSync(done)) {
+    // A kept extraction links the packages of the checkout that made it, which may be gone: link this one's.
+    if (fs.lstatSync(modules, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      fs.rmSync(modules);
+      fs.symlinkSync(path.join(ROOT, "node_modules"), modules);
+    }
+    return dir;
+  }
   try {
     execFileSync("git", ["cat-file", "-e", `${PREVIOUS_RELEASE}^{commit}`], { cwd: ROOT, stdio: "ignore" });
   } catch {
@@ -50,7 +58,7 @@ export function checkoutPreviousRelease(dir: string, packages: "own" | "current"
   execFileSync("bash", ["-c", `git archive ${PREVIOUS_RELEASE} | tar -x -C "$1"`, "extract", dir], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   const lock = (d: string) => fs.readFileSync(path.join(d, "package-lock.json"), "utf8");
   if (packages === "current" || lock(dir) === lock(ROOT)) {
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    fs.symlinkSync(path.join(ROOT, "node_modules"), modules);
   } else {
     execFileSync("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"], timeout: 600_000 });
   }
