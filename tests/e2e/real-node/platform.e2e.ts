@@ -52,11 +52,11 @@ function credentials(name: string): Record<string, string> {
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Postgres over TCP to the pod's address with the Secret's user and password (loopback is trusted). */
-function psql(sql: string): Result {
+/** Postgres over TCP to the pod's address with the Secret's user and its password or `password` (loopback is trusted). */
+function psql(sql: string, password?: string): Result {
   const c = credentials("postgres-auth");
   const podIP = kubectlJson(e!, ["-n", NS, "get", "pod", "postgres-0"]).status.podIP;
-  return exec("postgres-0", "postgres", `PGPASSWORD=${quote(c.password)} psql -h ${podIP} -U ${c.user} -d ${c.database} -v ON_ERROR_STOP=1 -tAc ${quote(sql)} 2>&1`);
+  return exec("postgres-0", "postgres", `PGPASSWORD=${quote(password ?? c.password)} psql -h ${podIP} -U ${c.user} -d ${c.database} -v ON_ERROR_STOP=1 -tAc ${quote(sql)} 2>&1`);
 }
 
 function clickhouse(sql: string): Result {
@@ -64,8 +64,9 @@ function clickhouse(sql: string): Result {
   return exec("clickhouse-0", "clickhouse", `clickhouse-client --user ${c.user} --password ${quote(c.password)} --database ${c.database} --query ${quote(sql)} 2>&1`);
 }
 
-function redis(command: string): Result {
-  return exec("redis-0", "redis", `REDISCLI_AUTH=${quote(credentials("redis-auth").password)} redis-cli ${command} 2>&1`);
+/** redis-cli with the Secret's password, or `password`. */
+function redis(command: string, password?: string): Result {
+  return exec("redis-0", "redis", `REDISCLI_AUTH=${quote(password ?? credentials("redis-auth").password)} redis-cli ${command} 2>&1`);
 }
 
 /** A value each datastore is given by the previous release's deployment and must return after the upgrade. */
@@ -205,12 +206,11 @@ test("rotating the Redis and Postgres passwords: pulumi up rolls the pods, the g
   expect(up.output).toMatch(/all 10 checks passed/);
   expect({ redis: secret("redis-auth"), postgres: secret("postgres-auth") }).toEqual(rotated);
 
-  const redisWith = (pw: string) => exec("redis-0", "redis", `REDISCLI_AUTH='${pw}' redis-cli ping 2>&1`).stdout.trim();
+  const redisWith = (pw: string) => redis("ping", pw).stdout.trim();
   expect(redisWith(rotated.redis)).toBe("PONG");
   expect(redisWith(old.redis)).toMatch(/WRONGPASS|NOAUTH/);
   // Over TCP to the pod's own address (loopback and the socket are trusted, as in the upstream image).
-  const podIP = kubectlJson(e!, ["-n", NS, "get", "pod", "postgres-0"]).status.podIP;
-  const psqlWith = (pw: string) => exec("postgres-0", "postgres", `PGPASSWORD='${pw}' psql -h ${podIP} -U platform -d platform -tAc 'SELECT 1' 2>&1`).stdout.trim();
+  const psqlWith = (pw: string) => psql("SELECT 1", pw).stdout.trim();
   expect(psqlWith(rotated.postgres)).toBe("1");
   expect(psqlWith(old.postgres)).toMatch(/password authentication failed/);
   // Redis's data survived the rolled pod (written by the test above).
