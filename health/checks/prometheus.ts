@@ -38,11 +38,12 @@ export const prometheusCheck: Check<PrometheusTarget> = {
     if (down.length) {
       const list = down.map((x) => `${x.labels.job ?? "?"}/${x.labels.instance ?? x.scrapeUrl} ${x.health}${x.lastError ? ` (${x.lastError})` : ""}`);
       const message = `${down.length} of ${plural(targets.length, "target")} not up: ${list.join("; ")}`;
-      // Targets discovered but not scraped yet (health "unknown", as after a deploy) are known one
-      // scrape interval later: the next attempt waits for that instead of failing the gate early.
-      const pending = down.filter((x) => x.health === "unknown");
-      if (pending.length === down.length) throw new CheckFailure(`${message} (not scraped yet)`, undefined, Math.max(...pending.map((x) => durationMs(x.scrapeInterval))) + 1000);
-      throw new CheckFailure(message);
+      // A target's health changes only at its next scrape, so the next attempt waits one scrape
+      // interval instead of the short backoff: targets discovered but not scraped yet ("unknown", as
+      // after a deploy), and new pods whose first scrape was refused while the network plugin had not
+      // yet applied their NetworkPolicy (about a second on kube-router, so "down" once after a rollout).
+      const pending = down.every((x) => x.health === "unknown");
+      throw new CheckFailure(pending ? `${message} (not scraped yet)` : message, undefined, Math.max(...down.map((x) => durationMs(x.scrapeInterval))) + 1000);
     }
     if (targets.length < t.minTargets) throw new CheckFailure(`${plural(targets.length, "active target")}, expected at least ${t.minTargets}`);
     return `ready, ${targets.length}/${targets.length} targets up`;

@@ -64,8 +64,8 @@ test("a stopped server fails fast, well within the timeout", async () => {
   expect(r.latencyMs).toBeLessThan(FAST.timeoutMs);
 });
 
-describe("targets discovered but not scraped yet (health unknown, as right after a deploy)", () => {
-  /** Prometheus's targets API as it answers before and after the first scrape of a 2 s interval. */
+describe.each(["unknown", "down"])("targets %s until their next scrape (not scraped yet, or a new pod's first scrape refused, as right after a deploy)", (before) => {
+  /** Prometheus's targets API as it answers before and after the next scrape of a 2 s interval. */
   let api: Server;
   let port: number;
   let scrapedAt: number;
@@ -75,8 +75,8 @@ describe("targets discovered but not scraped yet (health unknown, as right after
         res.end("Prometheus Server is Ready.\n");
         return;
       }
-      const health = Date.now() >= scrapedAt ? "up" : "unknown";
-      const t = (job: string) => ({ health, lastError: "", scrapeUrl: `http://10.0.0.1:9100/metrics`, scrapeInterval: "2s", labels: { job, instance: "10.0.0.1:9100" } });
+      const health = Date.now() >= scrapedAt ? "up" : before;
+      const t = (job: string) => ({ health, lastError: health === "down" ? "connection refused" : "", scrapeUrl: `http://10.0.0.1:9100/metrics`, scrapeInterval: "2s", labels: { job, instance: "10.0.0.1:9100" } });
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ status: "success", data: { activeTargets: [t("a"), t("b")], droppedTargets: [] } }));
     });
@@ -89,15 +89,19 @@ describe("targets discovered but not scraped yet (health unknown, as right after
     scrapedAt = Date.now() + 1500;
     const r = await checkOne({ kind: "prometheus", name: "prometheus", host: HOST, port }, { timeoutMs: 1500, retries: 1, backoffMs: 10 });
     expect(r).toMatchObject({ status: "pass", attempts: 2, detail: "ready, 2/2 targets up" });
-    // The 10 ms backoff alone would have retried while the targets were still unknown.
+    // The 10 ms backoff alone would have retried before the next scrape.
     expect(r.latencyMs).toBeGreaterThanOrEqual(2900);
   });
 
-  test("targets still unknown after the retries fail, saying they were not scraped yet", async () => {
+  test(`targets still ${before} after the retries fail, saying so`, async () => {
     scrapedAt = Date.now() + 60_000;
     const r = await checkOne({ kind: "prometheus", name: "prometheus", host: HOST, port }, { timeoutMs: 1500, retries: 0, backoffMs: 10 });
     expect(r.status).toBe("fail");
-    expect(r.detail).toBe("2 of 2 targets not up: a/10.0.0.1:9100 unknown; b/10.0.0.1:9100 unknown (not scraped yet)");
+    expect(r.detail).toBe(
+      before === "unknown"
+        ? "2 of 2 targets not up: a/10.0.0.1:9100 unknown; b/10.0.0.1:9100 unknown (not scraped yet)"
+        : "2 of 2 targets not up: a/10.0.0.1:9100 down (connection refused); b/10.0.0.1:9100 down (connection refused)",
+    );
   });
 });
 
