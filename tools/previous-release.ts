@@ -32,12 +32,17 @@ export function mayDrop(urn: string): boolean {
   return urnType(urn) === ONE_SHOT || Object.keys(REMOVED_SINCE_PREVIOUS_RELEASE).some((k) => urn.endsWith(`::${k}`));
 }
 
-/**
- * Extracts the previous release into `dir` (kept when already complete) with npm packages:
- * "current" links this checkout's (runs under mocks need only the same SDK), "own" installs the
- * release's lock file, or links when it equals this checkout's (a deploy on the real engine).
- */
+/** Extracts the previous release into `dir`: see `checkoutRevision`. */
 export function checkoutPreviousRelease(dir: string, packages: "own" | "current"): string {
+  return checkoutRevision(PREVIOUS_RELEASE, dir, packages);
+}
+
+/**
+ * Extracts a commit of this repository into `dir` (kept when already complete) with npm packages:
+ * "current" links this checkout's (runs under mocks need only the same SDK), "own" installs the
+ * commit's lock file, or links when it equals this checkout's (a deploy on the real engine).
+ */
+export function checkoutRevision(revision: string, dir: string, packages: "own" | "current"): string {
   const done = path.join(dir, ".extracted");
   const modules = path.join(dir, "node_modules");
   if (fs.existsSync(done)) {
@@ -49,19 +54,19 @@ export function checkoutPreviousRelease(dir: string, packages: "own" | "current"
     return dir;
   }
   try {
-    execFileSync("git", ["cat-file", "-e", `${PREVIOUS_RELEASE}^{commit}`], { cwd: ROOT, stdio: "ignore" });
+    execFileSync("git", ["cat-file", "-e", `${revision}^{commit}`], { cwd: ROOT, stdio: "ignore" });
   } catch {
-    throw new Error(`previous release ${PREVIOUS_RELEASE} is not in this clone (a shallow one?): git fetch --unshallow`);
+    throw new Error(`commit ${revision} is not in this clone (a shallow one?): git fetch --unshallow`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  execFileSync("bash", ["-c", `git archive ${PREVIOUS_RELEASE} | tar -x -C "$1"`, "extract", dir], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("bash", ["-c", `git archive "$2" | tar -x -C "$1"`, "extract", dir, revision], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   const lock = (d: string) => fs.readFileSync(path.join(d, "package-lock.json"), "utf8");
   if (packages === "current" || lock(dir) === lock(ROOT)) {
     fs.symlinkSync(path.join(ROOT, "node_modules"), modules);
   } else {
     execFileSync("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"], timeout: 600_000 });
   }
-  fs.writeFileSync(done, `${PREVIOUS_RELEASE}\n`);
+  fs.writeFileSync(done, `${revision}\n`);
   return dir;
 }
