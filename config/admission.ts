@@ -35,8 +35,14 @@ type Sized = { resources: { limits: { cpu: string; memory: string } } };
 export function footprint(c: PlatformConfig): Footprint {
   const pods: Array<[Sized, number]> = [
     ...Object.values(c.services).map((s) => [s, s.replicas.max + 1] as [Sized, number]),
-    [c.redis, 1], [c.clickhouse, 1], [c.postgres, 1], [c.kafka, c.kafka.brokers],
-    [c.prometheus, 1], [c.grafana, 1], [c.alertmanager, c.alertmanager.replicas], [c.kubeStateMetrics, 2],
+    [c.redis, 1],
+    [c.clickhouse, 1],
+    [c.postgres, 1],
+    [c.kafka, c.kafka.brokers],
+    [c.prometheus, 1],
+    [c.grafana, 1],
+    [c.alertmanager, c.alertmanager.replicas],
+    [c.kubeStateMetrics, 2],
   ];
   const sum = (f: (s: Sized) => number) => pods.reduce((t, [s, n]) => t + f(s) * n, 0);
   return {

@@ -37,7 +37,10 @@ export const monitoringConfigShape = {
       storage,
       resources,
       retention: z.string().regex(/^[0-9]+(h|d|w|y)$/, "a Prometheus retention such as 15d or 12h"),
-      scrapeInterval: z.string().regex(/^[0-9]+(s|m)$/, "a Prometheus interval such as 15s or 1m").default("30s"),
+      scrapeInterval: z
+        .string()
+        .regex(/^[0-9]+(s|m)$/, "a Prometheus interval such as 15s or 1m")
+        .default("30s"),
       /** Prefix that turns the rules' `README.md#anchor` runbook links into absolute URLs (e.g. the repository's web URL). */
       runbookBaseUrl: z
         .string()
@@ -63,8 +66,14 @@ export const monitoringConfigShape = {
       storage: storage.default(DEFAULT_ALERTMANAGER.storage),
       resources: resources.default(DEFAULT_ALERTMANAGER.resources),
       /** Secret with keys pagerduty-routing-key, slack-webhook-url, smtp-password; created from `alertReceiverSecrets` or managed by the operator. */
-      receiversSecretName: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes Secret name (DNS label)").default(DEFAULT_ALERTMANAGER.receiversSecretName),
-      slackChannel: z.string().regex(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel such as #platform-alerts").default(DEFAULT_ALERTMANAGER.slackChannel),
+      receiversSecretName: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes Secret name (DNS label)")
+        .default(DEFAULT_ALERTMANAGER.receiversSecretName),
+      slackChannel: z
+        .string()
+        .regex(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel such as #platform-alerts")
+        .default(DEFAULT_ALERTMANAGER.slackChannel),
       email: z
         .object({
           to: email,
@@ -101,7 +110,10 @@ export const monitoringConfigShape = {
     .object({
       pagerdutyRoutingKey: secretValue.regex(/^[A-Za-z0-9_-]{20,64}$/, "a PagerDuty Events v2 routing key: 20 to 64 letters, digits, '-' or '_'").optional(),
       // The webhook URL is itself the credential: over plain http it would cross the network readable.
-      slackWebhookUrl: z.url({ protocol: /^https$/, error: "an https:// webhook URL (never plain http)" }).pipe(secretValue).optional(),
+      slackWebhookUrl: z
+        .url({ protocol: /^https$/, error: "an https:// webhook URL (never plain http)" })
+        .pipe(secretValue)
+        .optional(),
       smtpPassword: secretValue.optional(),
     })
     .strict()

@@ -8,13 +8,33 @@ export const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 export const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 // registry[:port]/path[:tag][@sha256:digest]
-export const IMAGE_REF =
-  /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+export const IMAGE_REF = /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 /** Well-known defaults, product names and leaked examples from the checklists; never the substance of a credential. */
 export const WEAK_PASSWORDS = [
-  "admin", "admin123", "password", "password123", "changeme", "secret", "root", "postgres", "redis", "clickhouse", "default",
-  "grafana", "123456", "12345678", "qwerty", "letmein", "passwd", "kafka", "platform", "welcome", "iloveyou", "abc", "test",
+  "admin",
+  "admin123",
+  "password",
+  "password123",
+  "changeme",
+  "secret",
+  "root",
+  "postgres",
+  "redis",
+  "clickhouse",
+  "default",
+  "grafana",
+  "123456",
+  "12345678",
+  "qwerty",
+  "letmein",
+  "passwd",
+  "kafka",
+  "platform",
+  "welcome",
+  "iloveyou",
+  "abc",
+  "test",
 ];
 
 /** Keyboard and counting runs; a credential that is a piece of one is guessed first. */
@@ -62,7 +82,11 @@ const CRON_NAMES = {
 };
 // [field, lowest, highest, names (index + lowest = value)]
 const CRON_FIELDS: Array<[string, number, number, string[]]> = [
-  ["minute", 0, 59, []], ["hour", 0, 23, []], ["day of month", 1, 31, []], ["month", 1, 12, CRON_NAMES.month], ["day of week", 0, 7, CRON_NAMES.week],
+  ["minute", 0, 59, []],
+  ["hour", 0, 23, []],
+  ["day of month", 1, 31, []],
+  ["month", 1, 12, CRON_NAMES.month],
+  ["day of week", 0, 7, CRON_NAMES.week],
 ];
 
 /** The first out-of-range or malformed field of a five-field schedule, as Kubernetes' cron parser reads it. */
@@ -90,10 +114,7 @@ const registryPortInRange = (ref: string) => {
   return !m || (Number(m[1]) >= 1 && Number(m[1]) <= 65535);
 };
 const REGISTRY_PORT = "a registry port between 1 and 65535";
-export const imageRef = z
-  .string()
-  .regex(IMAGE_REF, "an image reference such as registry.example.com/team/app:1.2.3 or name@sha256:<digest>")
-  .refine(registryPortInRange, REGISTRY_PORT);
+export const imageRef = z.string().regex(IMAGE_REF, "an image reference such as registry.example.com/team/app:1.2.3 or name@sha256:<digest>").refine(registryPortInRange, REGISTRY_PORT);
 export const registryRepository = z
   .string()
   .regex(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._\/-]+$/, "a registry repository such as registry.example.com/team/gateway")
@@ -118,7 +139,10 @@ export const resources = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    const checks: Array<["cpu" | "memory", (v: string) => number | undefined]> = [["cpu", parseCpu], ["memory", parseMemory]];
+    const checks: Array<["cpu" | "memory", (v: string) => number | undefined]> = [
+      ["cpu", parseCpu],
+      ["memory", parseMemory],
+    ];
     for (const [kind, parse] of checks) {
       const req = parse(r.requests[kind]);
       const lim = parse(r.limits[kind]);

@@ -21,7 +21,10 @@ const postgresUser = z
   .string()
   .regex(IDENTIFIER, "a lower-case SQL identifier")
   .refine((u) => u !== "postgres", "an application user other than the superuser 'postgres'")
-  .refine((u) => !u.startsWith("pg_") && !["public", "none", "current_user", "current_role", "session_user"].includes(u), "a role name Postgres does not reserve (no pg_ prefix, not public/none/current_user/current_role/session_user)");
+  .refine(
+    (u) => !u.startsWith("pg_") && !["public", "none", "current_user", "current_role", "session_user"].includes(u),
+    "a role name Postgres does not reserve (no pg_ prefix, not public/none/current_user/current_role/session_user)",
+  );
 const clickhouseDatabase = z
   .string()
   .regex(IDENTIFIER, "a lower-case SQL identifier")
@@ -75,7 +78,10 @@ const serviceSchema = z
         context: z.string().min(1, "a path to a directory holding a Dockerfile"),
         dockerfile: z.string().min(1).optional(),
         repository: registryRepository,
-        tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag such as 1.4.2").default("build"),
+        tag: z
+          .string()
+          .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag such as 1.4.2")
+          .default("build"),
       })
       .strict()
       .optional(),
@@ -84,9 +90,7 @@ const serviceSchema = z
     cpuTargetPercent: z.number().int().min(10, "a CPU utilisation target between 10 and 100 (%)").max(100, "a CPU utilisation target between 10 and 100 (%)").default(70),
     resources,
     /** Dependencies: each becomes an `<env>=host:port` variable, a NetworkPolicy flow and, for datastores, credentials from their Secret. */
-    uses: z
-      .array(z.object({ target: dnsLabel, env: z.string().regex(ENV_NAME, "an environment variable name such as REDIS_ADDR") }).strict())
-      .default([]),
+    uses: z.array(z.object({ target: dnsLabel, env: z.string().regex(ENV_NAME, "an environment variable name such as REDIS_ADDR") }).strict()).default([]),
     /** Environment variables filled from generated Secrets, e.g. { JWT_SECRET: jwt }. */
     secretEnv: z.record(z.string().regex(ENV_NAME, "an environment variable name"), z.enum(GENERATED_SECRETS)).default({}),
     /** Plain, non-secret settings. */
@@ -149,7 +153,9 @@ export const configSchema = z
       })
       .strict()
       .default({ maxSpeedKmh: 150, maxTimeDiff: "12h", logLevel: "INFO", debugEndpoints: false }),
-    services: z.record(z.string().regex(DNS_1035_LABEL, "a Kubernetes Service name: a lower-case letter first, then letters, digits and '-', at most 63 characters"), serviceSchema).refine((s) => Object.keys(s).length > 0, "at least one gRPC service"),
+    services: z
+      .record(z.string().regex(DNS_1035_LABEL, "a Kubernetes Service name: a lower-case letter first, then letters, digits and '-', at most 63 characters"), serviceSchema)
+      .refine((s) => Object.keys(s).length > 0, "at least one gRPC service"),
     redis: z.object({ ...datastoreBase, exporterImage: imageRef }).strict(),
     clickhouse: z.object({ ...datastoreBase, database: clickhouseDatabase, user: clickhouseUser.default("platform") }).strict(),
     kafka: z
@@ -181,9 +187,7 @@ export const configSchema = z
         exporterImage: imageRef,
         database: postgresDatabase,
         user: postgresUser,
-        backup: z
-          .object({ schedule: cron, retentionDays: z.number().int().min(1, "between 1 and 365 days").max(365, "between 1 and 365 days"), storage })
-          .strict(),
+        backup: z.object({ schedule: cron, retentionDays: z.number().int().min(1, "between 1 and 365 days").max(365, "between 1 and 365 days"), storage }).strict(),
       })
       .strict(),
     ...monitoringConfigShape,
@@ -225,7 +229,12 @@ export const configSchema = z
       if (svc.metricsPort === svc.port) ctx.addIssue({ code: "custom", path: at("port"), message: `a gRPC port different from the service's metrics port ${svc.metricsPort}` });
       if (svc.public) publicCount++;
       if (PROGRAM_WORKLOADS.some((w) => name === w || name === `${w}-headless`)) {
-        ctx.addIssue({ code: "custom", path: ["services", name], params: { name: true }, message: `a service name not taken by the program's own workloads (${PROGRAM_WORKLOADS.join(", ")} and their -headless Services)` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["services", name],
+          params: { name: true },
+          message: `a service name not taken by the program's own workloads (${PROGRAM_WORKLOADS.join(", ")} and their -headless Services)`,
+        });
       }
       svc.uses.forEach((u, i) => {
         if (!names.has(u.target)) {
@@ -261,7 +270,10 @@ export const configSchema = z
     if (prod && c.kafka.minInsyncReplicas < 2) ctx.addIssue({ code: "custom", path: ["kafka", "minInsyncReplicas"], message: "at least 2 in-sync replicas in prod" });
     if (prod && !["INFO", "WARN"].includes(c.app.logLevel)) ctx.addIssue({ code: "custom", path: ["app", "logLevel"], message: "INFO or WARN in prod" });
     if (prod && c.app.debugEndpoints) ctx.addIssue({ code: "custom", path: ["app", "debugEndpoints"], message: "false in prod (debug and Swagger endpoints stay off)" });
-    const secretNames: Array<[Array<string | number>, string]> = [[["ingress", "tlsSecretName"], c.ingress.tlsSecretName], [["alertmanager", "receiversSecretName"], c.alertmanager.receiversSecretName]];
+    const secretNames: Array<[Array<string | number>, string]> = [
+      [["ingress", "tlsSecretName"], c.ingress.tlsSecretName],
+      [["alertmanager", "receiversSecretName"], c.alertmanager.receiversSecretName],
+    ];
     for (const [path, secret] of secretNames) {
       if (PROGRAM_SECRETS.includes(secret)) ctx.addIssue({ code: "custom", path, message: `a Secret name the program does not create itself (${PROGRAM_SECRETS.join(", ")})` });
     }
@@ -295,12 +307,20 @@ function kafkaRules(k: PlatformConfig["kafka"], ctx: Ctx): void {
   if (k.minInsyncReplicas > k.brokers) {
     ctx.addIssue({ code: "custom", path: ["kafka", "minInsyncReplicas"], message: `at most the broker count (${k.brokers})` });
   } else if (k.minInsyncReplicas > internal) {
-    ctx.addIssue({ code: "custom", path: ["kafka", "minInsyncReplicas"], message: `at most ${internal}, the replication factor of Kafka's internal topics (offsets, transactions) with ${k.brokers} brokers` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["kafka", "minInsyncReplicas"],
+      message: `at most ${internal}, the replication factor of Kafka's internal topics (offsets, transactions) with ${k.brokers} brokers`,
+    });
   }
   const seen = new Map<string, string>();
   k.topics.forEach((t, i) => {
     if (t.replicationFactor < k.minInsyncReplicas) {
-      ctx.addIssue({ code: "custom", path: ["kafka", "topics", i, "replicationFactor"], message: `a replication factor of at least platform:kafka.minInsyncReplicas (${k.minInsyncReplicas}), or no write with acks=all succeeds` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["kafka", "topics", i, "replicationFactor"],
+        message: `a replication factor of at least platform:kafka.minInsyncReplicas (${k.minInsyncReplicas}), or no write with acks=all succeeds`,
+      });
     }
     // Kafka refuses topics whose names differ only in '.' and '_' (they share metric names).
     const key = t.name.replace(/\./g, "_");

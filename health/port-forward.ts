@@ -96,9 +96,7 @@ async function backendOf(core: CoreV1Api, namespace: string, serviceName: string
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
   const pods = (await core.listNamespacedPod({ namespace, labelSelector })).items;
-  const pod = pods
-    .filter(isReady)
-    .sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))[0];
+  const pod = pods.filter(isReady).sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))[0];
   if (!pod?.metadata?.name) throw new Error(`no ready pod behind Service ${namespace}/${serviceName} (${pods.length} pods match ${labelSelector})`);
   return { pod: pod.metadata.name, port: containerPort(pod, svcPort.targetPort ?? servicePort, serviceName) };
 }

@@ -67,7 +67,10 @@ export function serviceDashboard(service: string): Dashboard {
 
 /** File name -> dashboard for every dashboard Grafana gets. */
 export function dashboards(services: string[]): Record<string, Dashboard> {
-  const fixed = fs.readdirSync(DASHBOARDS_DIR).filter((f) => f.endsWith(".json") && f !== SERVICE_TEMPLATE).sort();
+  const fixed = fs
+    .readdirSync(DASHBOARDS_DIR)
+    .filter((f) => f.endsWith(".json") && f !== SERVICE_TEMPLATE)
+    .sort();
   return {
     ...Object.fromEntries(fixed.map((f) => [f, readDashboard(f)])),
     ...Object.fromEntries(services.map((s) => [`grpc-${s}.json`, serviceDashboard(s)])),

@@ -10,7 +10,10 @@ const RUNBOOK_PREFIX = "README.md#";
 
 /** File name -> content of every *.rules.yml, in name order. */
 export function ruleFiles(runbookBaseUrl?: string): Record<string, string> {
-  const names = fs.readdirSync(RULES_DIR).filter((f) => f.endsWith(".rules.yml")).sort();
+  const names = fs
+    .readdirSync(RULES_DIR)
+    .filter((f) => f.endsWith(".rules.yml"))
+    .sort();
   return Object.fromEntries(
     names.map((n) => {
       const text = fs.readFileSync(path.join(RULES_DIR, n), "utf8");

@@ -66,7 +66,10 @@ export async function runCheck(opts: CheckOptions): Promise<{ output: string; ex
   const result = evaluate(resources, RULES, { environment: environment.environment, config });
   const mandatory = result.violations.filter((v) => v.level === "mandatory").length;
   if (opts.json) {
-    return { output: JSON.stringify({ stack: opts.stack, environment, violations: result.violations, exemptions: result.exemptions.map(({ finding: _f, ...e }) => e) }, null, 2), exitCode: mandatory ? 1 : 0 };
+    return {
+      output: JSON.stringify({ stack: opts.stack, environment, violations: result.violations, exemptions: result.exemptions.map(({ finding: _f, ...e }) => e) }, null, 2),
+      exitCode: mandatory ? 1 : 0,
+    };
   }
   const header = `policy check of stack ${opts.stack}: ${RULES.length} rules over ${resources.length} resources, ${environment.environment} enforcement levels (${environment.from})`;
   return { output: formatReport(result, header), exitCode: mandatory ? 1 : 0 };

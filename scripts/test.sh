@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 source scripts/nodejs/env.sh
 
 bash scripts/setup.sh
-printf '\n== type check, lint\n'
+printf '\n== type check, lint, format\n'
 npx tsc --noEmit -p tsconfig.json
-npx eslint .
+npm run -s lint
 printf '\n== go: reference services against real Redis, ClickHouse and Kafka\n'
 (cd reference-services && GOTOOLCHAIN=local go vet ./... && GOTOOLCHAIN=local go test ./...)
 printf '\n== jest: program under mocks, config, policies, health checks and monitoring against real servers\n'

@@ -23,8 +23,7 @@ export interface Pod {
 /** Pod templates of every workload kind. */
 export function podsOf(objects: K8sObject[]): Pod[] {
   return objects.flatMap((o) => {
-    const template =
-      o.kind === "CronJob" ? o.spec?.jobTemplate?.spec?.template : ["Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"].includes(o.kind) ? o.spec?.template : undefined;
+    const template = o.kind === "CronJob" ? o.spec?.jobTemplate?.spec?.template : ["Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"].includes(o.kind) ? o.spec?.template : undefined;
     if (!template) return [];
     const labels: Record<string, string> = template.metadata?.labels ?? {};
     return [
@@ -69,7 +68,9 @@ function portMatches(rulePorts: any[] | undefined, port: number, protocol: strin
 }
 
 function allowed(policies: K8sObject[], pod: Pod, direction: "Ingress" | "Egress", other: Party, port: number, protocol: string): boolean {
-  const selecting = policies.filter((p) => (p.metadata?.namespace ?? "default") === pod.namespace && matches(p.spec?.podSelector, pod.labels) && (p.spec?.policyTypes ?? ["Ingress"]).includes(direction));
+  const selecting = policies.filter(
+    (p) => (p.metadata?.namespace ?? "default") === pod.namespace && matches(p.spec?.podSelector, pod.labels) && (p.spec?.policyTypes ?? ["Ingress"]).includes(direction),
+  );
   if (selecting.length === 0) return true; // not isolated in this direction
   const key = direction === "Ingress" ? "ingress" : "egress";
   const peerKey = direction === "Ingress" ? "from" : "to";
@@ -107,5 +108,12 @@ export function inboundFrom(objects: K8sObject[], peer: ExternalPeer): string[] 
 
 /** Whether a pod may send to a peer in another namespace (e.g. cluster DNS) on a port. */
 export function egressAllowed(objects: K8sObject[], pod: Pod, peer: ExternalPeer, port: number, protocol = "TCP"): boolean {
-  return allowed(objects.filter((o) => o.kind === "NetworkPolicy"), pod, "Egress", { external: peer }, port, protocol);
+  return allowed(
+    objects.filter((o) => o.kind === "NetworkPolicy"),
+    pod,
+    "Egress",
+    { external: peer },
+    port,
+    protocol,
+  );
 }

@@ -115,9 +115,7 @@ function recordRequests(monitor: any, requests: Map<string, Recorded>): void {
   const registerResource = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: unknown) => {
     const binding = req.getHooks?.();
-    const hooks = binding
-      ? Object.fromEntries(HOOK_BINDINGS.map((b) => [b[0].toLowerCase() + b.slice(1), binding[`get${b}List`]() as string[]] as const).filter(([, names]) => names.length > 0))
-      : {};
+    const hooks = binding ? Object.fromEntries(HOOK_BINDINGS.map((b) => [b[0].toLowerCase() + b.slice(1), binding[`get${b}List`]() as string[]] as const).filter(([, names]) => names.length > 0)) : {};
     const urn: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
     const aliases = aliasUrns(monitor, req, aliasesOf);
     aliasesOf.set(urn, aliases);
@@ -163,7 +161,13 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
       {
         newResource: (args) => {
           const inputs = unwrapSecrets(args.inputs);
-          resources.push({ type: args.type, name: args.name, inputs, custom: args.custom ?? true, ...(requests.get(`${args.type}::${args.name}`) ?? { hooks: {}, dependsOn: [], protect: false, retainOnDelete: false, urn: "", aliases: [] }) });
+          resources.push({
+            type: args.type,
+            name: args.name,
+            inputs,
+            custom: args.custom ?? true,
+            ...(requests.get(`${args.type}::${args.name}`) ?? { hooks: {}, dependsOn: [], protect: false, retainOnDelete: false, urn: "", aliases: [] }),
+          });
           return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs, generated) };
         },
         call: (args) => args.inputs,
@@ -207,6 +211,11 @@ export function ofType(run: ProgramRun, type: string): Registered[] {
 export function named(run: ProgramRun, type: string, name: string): Registered {
   // An auto-named object (no metadata.name) is found by its resource name, the prefix Pulumi names it from.
   const found = run.resources.find((r) => r.type === type && (r.inputs?.metadata?.name ?? r.name) === name);
-  if (!found) throw new Error(`no ${type} named ${name}; have: ${ofType(run, type).map((r) => r.inputs?.metadata?.name).join(", ")}`);
+  if (!found)
+    throw new Error(
+      `no ${type} named ${name}; have: ${ofType(run, type)
+        .map((r) => r.inputs?.metadata?.name)
+        .join(", ")}`,
+    );
   return found;
 }

@@ -111,7 +111,10 @@ export class PlatformBase extends pulumi.ComponentResource {
                 { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.dns.namespace } }, podSelector: { matchLabels: args.dns.podLabels } },
                 ...args.dns.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
               ],
-              ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+              ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+              ],
             },
           ],
         },

@@ -102,7 +102,10 @@ export class ClickHouse extends pulumi.ComponentResource implements Datastore {
         storage: c.storage,
         storageClassName: args.storageClassName,
         protect: args.protect,
-        ports: [{ name: "http", port: HTTP_PORT }, { name: "native", port: NATIVE_PORT }],
+        ports: [
+          { name: "http", port: HTTP_PORT },
+          { name: "native", port: NATIVE_PORT },
+        ],
         metricsPort: METRICS_PORT,
         // A change of configuration, schema or password rolls the pod: each is read at start.
         podAnnotations: { ...configChecksum(...Object.values(SERVER_CONFIG), ...Object.values(schema)), ...credentialsChecksum([args.credential]) },

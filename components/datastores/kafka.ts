@@ -10,16 +10,7 @@ import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import type { PlatformConfig } from "../../config/schema";
 import { parseMemory } from "../../config/quantities";
-import {
-  configChecksum,
-  container,
-  resourceRequirements,
-  podDefaults,
-  scrapeAnnotations,
-  selectorLabels,
-  serviceAccount,
-  workloadLabels,
-} from "../shared/workload";
+import { configChecksum, container, resourceRequirements, podDefaults, scrapeAnnotations, selectorLabels, serviceAccount, workloadLabels } from "../shared/workload";
 import { Datastore, EnvVar } from "./datastore";
 import { keepData } from "../shared/data-safety";
 import { statefulWorkload } from "./stateful";
@@ -90,7 +81,7 @@ export function topicsScript(c: PlatformConfig["kafka"], bootstrap: string): str
     `topics() { ${KAFKA_BIN}/kafka-topics.sh --bootstrap-server ${bootstrap} "$@"; }`,
     "ensure_topic() {",
     '  topics --create --if-not-exists --topic "$1" --partitions "$2" --replication-factor "$3" --config min.insync.replicas="$4"',
-    '  have=$(topics --describe --topic "$1" | sed -n \'s/.*PartitionCount: *\\([0-9]*\\).*/\\1/p\' | head -n 1)',
+    "  have=$(topics --describe --topic \"$1\" | sed -n 's/.*PartitionCount: *\\([0-9]*\\).*/\\1/p' | head -n 1)",
     '  case "$have" in ""|*[!0-9]*) echo "topic $1: cannot read its partition count" >&2; exit 1 ;; esac',
     '  if [ "$have" -lt "$2" ]; then',
     '    echo "topic $1: raising partitions from $have to $2"',
@@ -139,10 +130,12 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
         storage: c.storage,
         storageClassName: args.storageClassName,
         protect: args.protect,
-        ports: [{ name: "client", port: PORT }, { name: "controller", port: CONTROLLER_PORT }],
+        ports: [
+          { name: "client", port: PORT },
+          { name: "controller", port: CONTROLLER_PORT },
+        ],
         annotations: {
-          "policy.platform/exempt.container-read-only-root-filesystem":
-            "the apache/kafka image renders server.properties under /opt/kafka/config at start",
+          "policy.platform/exempt.container-read-only-root-filesystem": "the apache/kafka image renders server.properties under /opt/kafka/config at start",
         },
         containers: [
           container({
@@ -174,7 +167,10 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
               // kafka-server-start.sh's default adds -loggc, which writes GC logs under /opt/kafka/logs.
               { name: "EXTRA_ARGS", value: "-name kafkaServer" },
             ],
-            ports: [{ name: "client", containerPort: PORT }, { name: "controller", containerPort: CONTROLLER_PORT }],
+            ports: [
+              { name: "client", containerPort: PORT },
+              { name: "controller", containerPort: CONTROLLER_PORT },
+            ],
             resources: resourceRequirements(c.resources),
             securityContext: {
               allowPrivilegeEscalation: false,

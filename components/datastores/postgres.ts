@@ -126,11 +126,7 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
           container({
             name: "exporter",
             image: c.exporterImage,
-            env: [
-              { name: "DATA_SOURCE_URI", value: `localhost:${PORT}/${c.database}?sslmode=disable` },
-              { name: "DATA_SOURCE_USER", value: c.user },
-              fromSecret("DATA_SOURCE_PASS", ref),
-            ],
+            env: [{ name: "DATA_SOURCE_URI", value: `localhost:${PORT}/${c.database}?sslmode=disable` }, { name: "DATA_SOURCE_USER", value: c.user }, fromSecret("DATA_SOURCE_PASS", ref)],
             ports: [{ name: "metrics", containerPort: METRICS_PORT }],
             resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
             livenessProbe: { httpGet: { path: "/", port: METRICS_PORT }, periodSeconds: 20 },
@@ -194,7 +190,10 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
                         fromSecret("PGPASSWORD", args.credential.ref),
                       ],
                       resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-                      volumeMounts: [{ name: "backups", mountPath: "/backups" }, { name: "tmp", mountPath: "/tmp" }],
+                      volumeMounts: [
+                        { name: "backups", mountPath: "/backups" },
+                        { name: "tmp", mountPath: "/tmp" },
+                      ],
                     }),
                   ],
                   volumes: [
@@ -213,11 +212,6 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
 
   clientEnv(addrEnv: string): EnvVar[] {
     const ref = this.args.credential.ref;
-    return [
-      { name: addrEnv, value: `${this.name}:${PORT}` },
-      fromSecret("POSTGRES_DB", ref, "database"),
-      fromSecret("POSTGRES_USER", ref, "user"),
-      fromSecret("POSTGRES_PASSWORD", ref),
-    ];
+    return [{ name: addrEnv, value: `${this.name}:${PORT}` }, fromSecret("POSTGRES_DB", ref, "database"), fromSecret("POSTGRES_USER", ref, "user"), fromSecret("POSTGRES_PASSWORD", ref)];
   }
 }

@@ -5,17 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  clusterIpService,
-  ContainerSpec,
-  disruptionBudget,
-  podDefaults,
-  scrapeAnnotations,
-  selectorLabels,
-  serviceAccount,
-  spreadOverNodes,
-  workloadLabels,
-} from "../shared/workload";
+import { clusterIpService, ContainerSpec, disruptionBudget, podDefaults, scrapeAnnotations, selectorLabels, serviceAccount, spreadOverNodes, workloadLabels } from "../shared/workload";
 import { keepData } from "../shared/data-safety";
 
 export interface StatefulWorkloadArgs {

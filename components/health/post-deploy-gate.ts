@@ -44,7 +44,12 @@ const ROOT = path.resolve(__dirname, "../..");
 const PROGRAM_SOURCES = ["index.ts", "components", "config", "monitoring", "schema"];
 
 function files(p: string): string[] {
-  return fs.statSync(p).isDirectory() ? fs.readdirSync(p).sort().flatMap((f) => files(path.join(p, f))) : [p];
+  return fs.statSync(p).isDirectory()
+    ? fs
+        .readdirSync(p)
+        .sort()
+        .flatMap((f) => files(path.join(p, f)))
+    : [p];
 }
 
 /** A hash of the program's sources, so a new program version that changes workloads runs the checks. */

@@ -15,31 +15,36 @@ export interface TargetCredentials {
   postgres: Credential;
 }
 
-export function healthTargets(c: PlatformConfig, creds: TargetCredentials, endpoints: { prometheus: { service: string; port: number }; grafana: { service: string; port: number } }): pulumi.Output<InClusterTarget[]> {
+export function healthTargets(
+  c: PlatformConfig,
+  creds: TargetCredentials,
+  endpoints: { prometheus: { service: string; port: number }; grafana: { service: string; port: number } },
+): pulumi.Output<InClusterTarget[]> {
   return pulumi.all([creds.redis.value, creds.clickhouse.value, creds.postgres.value]).apply(([redisPw, clickhousePw, postgresPw]) =>
     parseInClusterTargets([
-    ...Object.entries(c.services).map(([name, s]) => ({ kind: "grpc" as const, name, serviceName: name, servicePort: s.port, services: s.healthServices })),
-    { kind: "redis", name: "redis", serviceName: "redis", servicePort: 6379, password: redisPw },
-    {
-      kind: "clickhouse",
-      name: "clickhouse",
-      serviceName: "clickhouse",
-      servicePort: 8123,
-      user: c.clickhouse.user,
-      password: clickhousePw,
-      database: c.clickhouse.database,
-      tables: clickhouseTables(c.clickhouse.database),
-    },
-    {
-      kind: "kafka",
-      name: "kafka",
-      serviceName: "kafka",
-      servicePort: 9092,
-      brokers: c.kafka.brokers,
-      topics: c.kafka.topics.map((t) => ({ name: t.name, partitions: t.partitions })),
-    },
-    { kind: "postgres", name: "postgres", serviceName: "postgres", servicePort: 5432, user: c.postgres.user, password: postgresPw, database: c.postgres.database },
-    { kind: "prometheus", name: "prometheus", serviceName: endpoints.prometheus.service, servicePort: endpoints.prometheus.port },
-    { kind: "grafana", name: "grafana", serviceName: endpoints.grafana.service, servicePort: endpoints.grafana.port },
-  ]));
+      ...Object.entries(c.services).map(([name, s]) => ({ kind: "grpc" as const, name, serviceName: name, servicePort: s.port, services: s.healthServices })),
+      { kind: "redis", name: "redis", serviceName: "redis", servicePort: 6379, password: redisPw },
+      {
+        kind: "clickhouse",
+        name: "clickhouse",
+        serviceName: "clickhouse",
+        servicePort: 8123,
+        user: c.clickhouse.user,
+        password: clickhousePw,
+        database: c.clickhouse.database,
+        tables: clickhouseTables(c.clickhouse.database),
+      },
+      {
+        kind: "kafka",
+        name: "kafka",
+        serviceName: "kafka",
+        servicePort: 9092,
+        brokers: c.kafka.brokers,
+        topics: c.kafka.topics.map((t) => ({ name: t.name, partitions: t.partitions })),
+      },
+      { kind: "postgres", name: "postgres", serviceName: "postgres", servicePort: 5432, user: c.postgres.user, password: postgresPw, database: c.postgres.database },
+      { kind: "prometheus", name: "prometheus", serviceName: endpoints.prometheus.service, servicePort: endpoints.prometheus.port },
+      { kind: "grafana", name: "grafana", serviceName: endpoints.grafana.service, servicePort: endpoints.grafana.port },
+    ]),
+  );
 }

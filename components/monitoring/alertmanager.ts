@@ -10,17 +10,7 @@ import type { PlatformConfig } from "../../config/schema";
 import { alertmanagerConfigYaml } from "../../monitoring/alertmanager-config";
 import { ALERTMANAGER, PATHS, PROMETHEUS, RECEIVER_SECRET_KEYS } from "../../monitoring/endpoints";
 import type { Traffic } from "../network/traffic";
-import {
-  clusterIpService,
-  container,
-  resourceRequirements,
-  podDefaults,
-  scrapeAnnotations,
-  selectorLabels,
-  serviceAccount,
-  spreadOverNodes,
-  workloadLabels,
-} from "../shared/workload";
+import { clusterIpService, container, resourceRequirements, podDefaults, scrapeAnnotations, selectorLabels, serviceAccount, spreadOverNodes, workloadLabels } from "../shared/workload";
 import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
 
 export interface AlertmanagerArgs {
@@ -84,12 +74,7 @@ export class Alertmanager extends pulumi.ComponentResource {
                 container({
                   name: NAME,
                   image: a.image,
-                  args: [
-                    `--config.file=${PATHS.alertmanagerConfigDir}/alertmanager.yml`,
-                    "--storage.path=/alertmanager",
-                    `--web.listen-address=:${ALERTMANAGER.port}`,
-                    ...cluster,
-                  ],
+                  args: [`--config.file=${PATHS.alertmanagerConfigDir}/alertmanager.yml`, "--storage.path=/alertmanager", `--web.listen-address=:${ALERTMANAGER.port}`, ...cluster],
                   ports: [
                     { name: "http", containerPort: ALERTMANAGER.port },
                     { name: "cluster", containerPort: ALERTMANAGER.clusterPort },

@@ -8,13 +8,7 @@ export { configChecksum } from "../shared/workload";
 export const COMPONENT = "monitoring";
 
 /** A ConfigMap labelled as belonging to the workload `owner`. */
-export function configMap(
-  owner: string,
-  name: string,
-  namespace: pulumi.Input<string>,
-  data: Record<string, string>,
-  opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.ConfigMap {
+export function configMap(owner: string, name: string, namespace: pulumi.Input<string>, data: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.ConfigMap {
   return new k8s.core.v1.ConfigMap(name, { metadata: { name, namespace, labels: workloadLabels(owner, COMPONENT) }, data }, opts);
 }
 

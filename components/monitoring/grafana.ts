@@ -11,16 +11,7 @@ import { dashboardProviders, dashboards, datasources } from "../../monitoring/gr
 import { toYaml } from "../../monitoring/yaml";
 import type { Credential } from "../secrets/generated-secrets";
 import type { Traffic } from "../network/traffic";
-import {
-  clusterIpService,
-  container,
-  resourceRequirements,
-  podDefaults,
-  scrapeAnnotations,
-  selectorLabels,
-  serviceAccount,
-  workloadLabels,
-} from "../shared/workload";
+import { clusterIpService, container, resourceRequirements, podDefaults, scrapeAnnotations, selectorLabels, serviceAccount, workloadLabels } from "../shared/workload";
 import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
 
 export interface GrafanaArgs {

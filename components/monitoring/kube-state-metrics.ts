@@ -9,15 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import { KUBE_STATE_METRICS } from "../../monitoring/endpoints";
 import type { Traffic } from "../network/traffic";
-import {
-  container,
-  resourceRequirements,
-  podDefaults,
-  scrapeAnnotations,
-  selectorLabels,
-  serviceAccount,
-  workloadLabels,
-} from "../shared/workload";
+import { container, resourceRequirements, podDefaults, scrapeAnnotations, selectorLabels, serviceAccount, workloadLabels } from "../shared/workload";
 import { COMPONENT, httpProbe } from "./common";
 
 export interface KubeStateMetricsArgs {

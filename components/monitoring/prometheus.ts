@@ -11,15 +11,7 @@ import { PATHS, PROMETHEUS } from "../../monitoring/endpoints";
 import { prometheusConfigYaml } from "../../monitoring/prometheus-config";
 import { ruleFiles } from "../../monitoring/rule-files";
 import type { Traffic } from "../network/traffic";
-import {
-  clusterIpService,
-  container,
-  resourceRequirements,
-  podDefaults,
-  selectorLabels,
-  serviceAccount,
-  workloadLabels,
-} from "../shared/workload";
+import { clusterIpService, container, resourceRequirements, podDefaults, selectorLabels, serviceAccount, workloadLabels } from "../shared/workload";
 import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
 
 export interface PrometheusArgs {

@@ -40,9 +40,7 @@ export const PROMETHEUS = "prometheus";
 
 /** Prometheus scrapes every workload's metrics port (its own is in-pod and needs no flow). */
 export function scrapeFlows(workloads: Workload[]): Flow[] {
-  return workloads
-    .filter((w) => w.metricsPort !== undefined && w.name !== PROMETHEUS)
-    .map((w) => ({ from: PROMETHEUS, to: w.name, port: w.metricsPort!, why: "metrics scrape" }));
+  return workloads.filter((w) => w.metricsPort !== undefined && w.name !== PROMETHEUS).map((w) => ({ from: PROMETHEUS, to: w.name, port: w.metricsPort!, why: "metrics scrape" }));
 }
 
 export interface NetworkPoliciesArgs {
@@ -51,9 +49,7 @@ export interface NetworkPoliciesArgs {
 }
 
 function peer(from: Flow["from"]): k8s.types.input.networking.v1.NetworkPolicyPeer {
-  return typeof from === "string"
-    ? { podSelector: { matchLabels: selectorLabels(from) } }
-    : { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": from.namespace } } };
+  return typeof from === "string" ? { podSelector: { matchLabels: selectorLabels(from) } } : { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": from.namespace } } };
 }
 
 function groupByPort<T>(items: T[], port: (t: T) => number): Map<number, T[]> {
@@ -90,9 +86,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
           to: [...new Set(fs.map((f) => f.to))].map((to) => peer(to)),
           ports: [{ protocol: "TCP", port }],
         })),
-        ...external
-          .filter((e) => e.from === w.name)
-          .map((e) => ({ to: [{ ipBlock: { cidr: e.cidr } }], ports: e.ports.map((port) => ({ protocol: "TCP", port })) })),
+        ...external.filter((e) => e.from === w.name).map((e) => ({ to: [{ ipBlock: { cidr: e.cidr } }], ports: e.ports.map((port) => ({ protocol: "TCP", port })) })),
       ];
       return new k8s.networking.v1.NetworkPolicy(
         `${w.name}-traffic`,

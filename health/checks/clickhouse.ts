@@ -23,8 +23,7 @@ export const clickhouseCheck: Check<ClickHouseTarget> = {
       log: { level: ClickHouseLogLevel.OFF },
     });
     // Plain queries without server-side parameters, so servers from 18.x on all understand them.
-    const rows = async <R>(query: string) =>
-      (await client.query({ query, format: "JSONEachRow", abort_signal: ctx.signal })).json<R>();
+    const rows = async <R>(query: string) => (await client.query({ query, format: "JSONEachRow", abort_signal: ctx.signal })).json<R>();
     try {
       const one = await rows<{ ok: number }>("SELECT 1 AS ok");
       if (Number(one[0]?.ok) !== 1) throw new CheckFailure(`SELECT 1 returned ${JSON.stringify(one)}`);

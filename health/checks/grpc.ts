@@ -14,10 +14,7 @@ type HealthClient = grpc.Client & {
   Check(req: { service: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: HealthCheckResponse) => void): grpc.ClientUnaryCall;
 };
 
-const HealthClient = grpc.makeClientConstructor(healthService, "grpc.health.v1.Health") as unknown as new (
-  address: string,
-  credentials: grpc.ChannelCredentials,
-) => HealthClient;
+const HealthClient = grpc.makeClientConstructor(healthService, "grpc.health.v1.Health") as unknown as new (address: string, credentials: grpc.ChannelCredentials) => HealthClient;
 
 /**
  * Plain-text credentials that remember the connections of one check. grpc-js does not close a

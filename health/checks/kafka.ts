@@ -8,10 +8,7 @@ import { CheckFailure } from "./failure";
 type KafkaTarget = Extract<ParsedTarget, { kind: "kafka" }>;
 
 export const kafkaCheck: Check<KafkaTarget> = {
-  describe: (t) =>
-    ["metadata", t.brokers !== undefined ? plural(t.brokers, "broker") : undefined, t.topics.length ? plural(t.topics.length, "topic") : undefined]
-      .filter(Boolean)
-      .join(", "),
+  describe: (t) => ["metadata", t.brokers !== undefined ? plural(t.brokers, "broker") : undefined, t.topics.length ? plural(t.topics.length, "topic") : undefined].filter(Boolean).join(", "),
   async run(t, ctx) {
     const kafka = new Kafka({
       clientId: "platform-health",

@@ -114,8 +114,7 @@ export interface ContainerRef {
 export function containers(r: K8sResource): ContainerRef[] {
   const spec = podTemplate(r)?.spec;
   if (!spec) return [];
-  const list = (xs: any, init: boolean): ContainerRef[] =>
-    Array.isArray(xs) ? xs.map((c: any) => ({ container: c, name: typeof c?.name === "string" ? c.name : "?", init })) : [];
+  const list = (xs: any, init: boolean): ContainerRef[] => (Array.isArray(xs) ? xs.map((c: any) => ({ container: c, name: typeof c?.name === "string" ? c.name : "?", init })) : []);
   return [...list(spec.initContainers, true), ...list(spec.containers, false)];
 }
 

@@ -36,7 +36,12 @@ export const workloadAutoscaling: StackRule<{ minReplicas: number }> = {
         const max = hpa.props.spec?.maxReplicas;
         if (isUnknown(min) || isUnknown(max)) return [];
         const out: Finding[] = [];
-        if (min < params.minReplicas) out.push({ target: d, problem: `HorizontalPodAutoscaler "${hpa.name}" allows ${min} replica(s), below the minimum of ${params.minReplicas}`, fix: `raise replicas.min to at least ${params.minReplicas}` });
+        if (min < params.minReplicas)
+          out.push({
+            target: d,
+            problem: `HorizontalPodAutoscaler "${hpa.name}" allows ${min} replica(s), below the minimum of ${params.minReplicas}`,
+            fix: `raise replicas.min to at least ${params.minReplicas}`,
+          });
         if (typeof max === "number" && max < min) out.push({ target: d, problem: `HorizontalPodAutoscaler "${hpa.name}" has maxReplicas ${max} below minReplicas ${min}` });
         return out;
       });
@@ -64,17 +69,19 @@ export const workloadDisruptionBudget: StackRule<Record<string, never>> = {
   defaults: () => ({}),
   schema: {},
   check(resources) {
-    return resources
-      // An HPA whose target is not known yet does not make a workload count as autoscaled.
-      .filter((w) => (w.kind === "Deployment" || w.kind === "StatefulSet") && (replicas(w) > 1 || typeof hpaFor(w, resources) === "object"))
-      .flatMap((w): Finding[] => {
-        const labels = podLabels(w);
-        const pdbs = resources.filter((p) => p.kind === "PodDisruptionBudget" && p.namespace === w.namespace && p.props.spec?.selector && matchesSelector(p.props.spec.selector, labels));
-        if (pdbs.length === 0) return [{ target: w, problem: "no PodDisruptionBudget selects its pods" }];
-        const hpa = hpaFor(w, resources);
-        const pods = Math.max(replicas(w), (typeof hpa === "object" ? hpa.props.spec?.minReplicas : undefined) ?? 1);
-        return pdbs.some((p) => allowsDisruption(p, pods)) ? [] : [{ target: w, problem: `PodDisruptionBudget "${pdbs[0].name}" allows no eviction with ${pods} pod(s), so node drains block` }];
-      });
+    return (
+      resources
+        // An HPA whose target is not known yet does not make a workload count as autoscaled.
+        .filter((w) => (w.kind === "Deployment" || w.kind === "StatefulSet") && (replicas(w) > 1 || typeof hpaFor(w, resources) === "object"))
+        .flatMap((w): Finding[] => {
+          const labels = podLabels(w);
+          const pdbs = resources.filter((p) => p.kind === "PodDisruptionBudget" && p.namespace === w.namespace && p.props.spec?.selector && matchesSelector(p.props.spec.selector, labels));
+          if (pdbs.length === 0) return [{ target: w, problem: "no PodDisruptionBudget selects its pods" }];
+          const hpa = hpaFor(w, resources);
+          const pods = Math.max(replicas(w), (typeof hpa === "object" ? hpa.props.spec?.minReplicas : undefined) ?? 1);
+          return pdbs.some((p) => allowsDisruption(p, pods)) ? [] : [{ target: w, problem: `PodDisruptionBudget "${pdbs[0].name}" allows no eviction with ${pods} pod(s), so node drains block` }];
+        })
+    );
   },
 };
 

@@ -12,7 +12,8 @@ function appName(r: K8sResource): string | undefined {
 export const datastorePersistence: ResourceRule<{ datastores: string[] }> = {
   scope: "resource",
   name: "datastore-persistence",
-  description: "Every datastore (Redis, ClickHouse, Kafka, Postgres, Prometheus, or anything labelled app.kubernetes.io/component: datastore) is a StatefulSet with a PersistentVolumeClaim for its data.",
+  description:
+    "Every datastore (Redis, ClickHouse, Kafka, Postgres, Prometheus, or anything labelled app.kubernetes.io/component: datastore) is a StatefulSet with a PersistentVolumeClaim for its data.",
   sources: [
     { seed: "001", heading: "Infrastructure", item: "Persistent volumes configured" },
     { seed: "002", heading: "Step 2: Prepare Infrastructure", item: "Pre-create volumes (optional, for persistent storage)" },
@@ -49,7 +50,8 @@ function isKafkaBroker(r: K8sResource): boolean {
 export const kafkaReplication: ResourceRule<{ minBrokers: number; minReplicationFactor: number; minInsyncReplicas: number }> = {
   scope: "resource",
   name: "kafka-replication",
-  description: "Kafka runs enough brokers, and its default, internal and topic replication factors and min.insync.replicas meet the minimum, with min.insync.replicas below the replication factor so one broker may fail.",
+  description:
+    "Kafka runs enough brokers, and its default, internal and topic replication factors and min.insync.replicas meet the minimum, with min.insync.replicas below the replication factor so one broker may fail.",
   sources: [
     { seed: "003", heading: "4. Kafka Topics", item: "--partitions 3 --replication-factor 2" },
     { seed: "001", heading: "Kafka Partitioning", item: "Increase Kafka partitions for better parallelism" },
@@ -112,7 +114,9 @@ export const postgresBackup: StackRule<{ postgres: string; tools: string[] }> = 
     const pg = resources.find((r) => (r.kind === "StatefulSet" || r.kind === "Deployment") && appName(r) === params.postgres);
     if (!pg) return [];
     const backups = resources.filter(
-      (r) => r.kind === "CronJob" && containers(r).some(({ container }) => [...(container.command ?? []), ...(container.args ?? [])].some((a) => typeof a === "string" && params.tools.some((t) => a.includes(t)))),
+      (r) =>
+        r.kind === "CronJob" &&
+        containers(r).some(({ container }) => [...(container.command ?? []), ...(container.args ?? [])].some((a) => typeof a === "string" && params.tools.some((t) => a.includes(t)))),
     );
     if (backups.length === 0) return [{ target: pg, problem: `no CronJob runs ${params.tools[0]} against it` }];
     const good = backups.filter((b) => b.props.spec?.suspend !== true && (podTemplate(b)?.spec?.volumes ?? []).some((v: any) => v?.persistentVolumeClaim));

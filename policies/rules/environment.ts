@@ -4,7 +4,8 @@ import type { StackRule } from "../lib/engine";
 export const stackEnvironment: StackRule<{ label: string }> = {
   scope: "stack",
   name: "stack-environment",
-  description: "The environment the pack decided on (and so its dev/prod enforcement levels) matches the `environment` label the program puts on its Namespace; a prod stack is never checked with dev levels.",
+  description:
+    "The environment the pack decided on (and so its dev/prod enforcement levels) matches the `environment` label the program puts on its Namespace; a prod stack is never checked with dev levels.",
   sources: [{ seed: "001", heading: "Configuration", item: "All environment variables validated" }],
   fix: "run the pack with the stack's configuration (pulumi preview --stack <stack> --policy-pack policies), or set platform:environment in the stack config",
   levels: { dev: "mandatory", prod: "mandatory" },

@@ -6,14 +6,15 @@ import { containers, isUnknown, K8sResource, podLabels, podTemplate } from "../l
 export const monitoringLabels: ResourceRule<{ namespaceLabels: Record<string, string>; podLabels: string[]; scrapedComponents: string[] }> = {
   scope: "resource",
   name: "monitoring-labels",
-  description: "Namespaces carry the monitoring label; every long-running workload's pods carry the app labels Prometheus and Grafana group by; listed components (the gRPC services) are scraped; a scrape annotation names a port the pod declares.",
+  description:
+    "Namespaces carry the monitoring label; every long-running workload's pods carry the app labels Prometheus and Grafana group by; listed components (the gRPC services) are scraped; a scrape annotation names a port the pod declares.",
   sources: [
     { seed: "003", heading: "1. Create Namespace", item: "kubectl label namespace nova monitoring=enabled" },
     { seed: "001", heading: "Monitoring & Observability", item: "Prometheus scrape targets verified" },
     { seed: "004", heading: "Monitoring and Alerting", item: "Prometheus is scraping application metrics" },
   ],
   alsoFrom: "Kubernetes recommended labels (app.kubernetes.io/*)",
-  fix: "label the namespace monitoring: enabled; give pods app.kubernetes.io/name and app.kubernetes.io/part-of; annotate scraped pods prometheus.io/scrape: \"true\" and prometheus.io/port: <a declared containerPort>",
+  fix: 'label the namespace monitoring: enabled; give pods app.kubernetes.io/name and app.kubernetes.io/part-of; annotate scraped pods prometheus.io/scrape: "true" and prometheus.io/port: <a declared containerPort>',
   levels: { dev: "advisory", prod: "mandatory" },
   defaults: () => ({ namespaceLabels: { monitoring: "enabled" }, podLabels: ["app.kubernetes.io/name", "app.kubernetes.io/part-of"], scrapedComponents: ["grpc-service"] }),
   schema: {
@@ -33,11 +34,13 @@ export const monitoringLabels: ResourceRule<{ namespaceLabels: Record<string, st
     if (missing.length) out.push({ target: r, problem: `pod template lacks label ${missing.join(", ")}` });
     const ann = podTemplate(r)?.metadata?.annotations ?? {};
     const scraped = ann["prometheus.io/scrape"] === "true";
-    if (!scraped && params.scrapedComponents.includes(labels["app.kubernetes.io/component"])) out.push({ target: r, problem: "pods are not annotated prometheus.io/scrape: \"true\", so their metrics are not collected" });
+    if (!scraped && params.scrapedComponents.includes(labels["app.kubernetes.io/component"]))
+      out.push({ target: r, problem: 'pods are not annotated prometheus.io/scrape: "true", so their metrics are not collected' });
     if (scraped) {
       const ports = containers(r).flatMap(({ container }) => (container.ports ?? []).map((p: any) => String(p.containerPort)));
       const port = ann["prometheus.io/port"];
-      if (port === undefined || !ports.includes(String(port))) out.push({ target: r, problem: `scrape port annotation "${port ?? "(none)"}" is not a declared containerPort (${ports.join(", ") || "none"})` });
+      if (port === undefined || !ports.includes(String(port)))
+        out.push({ target: r, problem: `scrape port annotation "${port ?? "(none)"}" is not a declared containerPort (${ports.join(", ") || "none"})` });
     }
     return out;
   },
@@ -74,7 +77,8 @@ const REQUIRED_ALERTS = [
 export const alertRules: StackRule<{ prometheus: string; requiredAlerts: string[] }> = {
   scope: "stack",
   name: "alert-rules",
-  description: "Prometheus runs in the stack and mounts rule files that define the checklists' alerts (error rate > 1 %, p99 > 500 ms, datastore connection failures, Kafka lag, crash loops, memory/CPU/disk).",
+  description:
+    "Prometheus runs in the stack and mounts rule files that define the checklists' alerts (error rate > 1 %, p99 > 500 ms, datastore connection failures, Kafka lag, crash loops, memory/CPU/disk).",
   sources: [
     { seed: "000", heading: "Alerts", item: "High error rate (>1%); High latency (>500ms p99); Redis/ClickHouse connection failed" },
     { seed: "001", heading: "Alerts Configuration", item: "Database connection failure; Kafka consumer lag; Disk space; Memory/CPU usage > 80%" },

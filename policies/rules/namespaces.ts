@@ -3,8 +3,18 @@ import type { Finding, ResourceRule, StackRule } from "../lib/engine";
 import { isUnknown, isWorkload, K8sResource } from "../lib/k8s";
 
 const CLUSTER_SCOPED = new Set([
-  "Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass", "CustomResourceDefinition",
-  "PriorityClass", "IngressClass", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "APIService", "RuntimeClass",
+  "Namespace",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "PersistentVolume",
+  "StorageClass",
+  "CustomResourceDefinition",
+  "PriorityClass",
+  "IngressClass",
+  "MutatingWebhookConfiguration",
+  "ValidatingWebhookConfiguration",
+  "APIService",
+  "RuntimeClass",
 ]);
 
 export const workloadNamespace: ResourceRule<{ forbidden: string[] }> = {
@@ -77,14 +87,7 @@ function isDefaultDeny(p: K8sResource): boolean {
   const sel = s.podSelector ?? {};
   const empty = (x: any) => x === undefined || (Array.isArray(x) && x.length === 0);
   const types: string[] = s.policyTypes ?? [];
-  return (
-    Object.keys(sel.matchLabels ?? {}).length === 0 &&
-    (sel.matchExpressions ?? []).length === 0 &&
-    types.includes("Ingress") &&
-    types.includes("Egress") &&
-    empty(s.ingress) &&
-    empty(s.egress)
-  );
+  return Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0 && types.includes("Ingress") && types.includes("Egress") && empty(s.ingress) && empty(s.egress);
 }
 
 export const networkDefaultDeny: StackRule<Record<string, never>> = {

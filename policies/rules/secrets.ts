@@ -10,7 +10,10 @@ const NOT_A_VALUE = new Set(["FILE", "PATH", "DIR", "ENABLED", "DISABLED", "TTL"
 
 /** Whether an env var or key name says it carries a credential (JWT_SECRET, db-password, REDISCLI_AUTH). */
 export function looksSecret(name: string): boolean {
-  const parts = name.toUpperCase().split(/[^A-Z0-9]+/).filter(Boolean);
+  const parts = name
+    .toUpperCase()
+    .split(/[^A-Z0-9]+/)
+    .filter(Boolean);
   if (parts.length === 0 || NOT_A_VALUE.has(parts[parts.length - 1])) return false;
   if (parts[parts.length - 1] === "AUTH") return true;
   return parts.some((p, i) => SECRET_WORDS.has(p) || (i > 0 && SECRET_PAIRS.has(`${parts[i - 1]}_${p}`)));
@@ -59,7 +62,8 @@ export const configMapSecrets: ResourceRule<Record<string, never>> = {
 export const envPlainSecrets: ResourceRule<Record<string, never>> = {
   scope: "resource",
   name: "env-plain-secrets",
-  description: "Credentials reach containers only through secretKeyRef (or secret volumes): no credential-named env var with a literal value, no literal that embeds a credential, no password in args.",
+  description:
+    "Credentials reach containers only through secretKeyRef (or secret volumes): no credential-named env var with a literal value, no literal that embeds a credential, no password in args.",
   sources: [
     { seed: "004", heading: "Security Configuration", item: "All secrets are stored in Kubernetes secrets (not ConfigMaps)" },
     { seed: "001", heading: "Security", item: "All database passwords set via environment variables" },

@@ -103,7 +103,8 @@ export const hostAccess: ResourceRule<Record<string, never>> = {
   name: "pod-host-access",
   description: "No privileged containers, hostNetwork, hostPID, hostIPC, hostPath volumes or hostPorts.",
   sources: SECURITY,
-  alsoFrom: "PSS baseline; Polaris hostNetworkSet/hostPIDSet/hostIPCSet/privilegeEscalationAllowed; Kyverno disallow-host-namespaces, disallow-host-path, disallow-host-ports, disallow-privileged-containers",
+  alsoFrom:
+    "PSS baseline; Polaris hostNetworkSet/hostPIDSet/hostIPCSet/privilegeEscalationAllowed; Kyverno disallow-host-namespaces, disallow-host-path, disallow-host-ports, disallow-privileged-containers",
   fix: "remove privileged, hostNetwork, hostPID, hostIPC, hostPath volumes and hostPort; use Services and PersistentVolumeClaims",
   levels: LEVELS,
   defaults: () => ({}),

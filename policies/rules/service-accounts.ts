@@ -5,8 +5,7 @@ import { isUnknown, K8sResource, LONG_RUNNING, podTemplate, WORKLOAD_KINDS } fro
 function bound(sa: string, ns: string | undefined, resources: K8sResource[]): boolean {
   return resources.some(
     (b) =>
-      (b.kind === "RoleBinding" || b.kind === "ClusterRoleBinding") &&
-      (b.props.subjects ?? []).some((s: any) => s?.kind === "ServiceAccount" && s?.name === sa && (s.namespace ?? b.namespace) === ns),
+      (b.kind === "RoleBinding" || b.kind === "ClusterRoleBinding") && (b.props.subjects ?? []).some((s: any) => s?.kind === "ServiceAccount" && s?.name === sa && (s.namespace ?? b.namespace) === ns),
   );
 }
 
@@ -32,7 +31,8 @@ export const serviceAccountToken: StackRule<Record<string, never>> = {
         const out: Finding[] = [];
         if (saName === "default" && LONG_RUNNING.concat(["Job", "CronJob"]).includes(w.kind)) out.push({ target: w, problem: "runs as the namespace's default ServiceAccount" });
         const mounts = (spec.automountServiceAccountToken ?? sa?.props.automountServiceAccountToken) !== false;
-        if (mounts && !bound(saName, w.namespace, resources)) out.push({ target: w, problem: `mounts an API token for ServiceAccount "${saName}", which no Role or ClusterRole binding in the stack uses` });
+        if (mounts && !bound(saName, w.namespace, resources))
+          out.push({ target: w, problem: `mounts an API token for ServiceAccount "${saName}", which no Role or ClusterRole binding in the stack uses` });
         return out;
       });
   },

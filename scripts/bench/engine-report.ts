@@ -32,13 +32,22 @@ const [dir, stack, resources, objects] = process.argv.slice(2);
 
 function lines(file: string): string[] {
   const p = path.join(dir, file);
-  return fs.existsSync(p) ? fs.readFileSync(p, "utf8").split("\n").filter((l) => l.trim() !== "") : [];
+  return fs.existsSync(p)
+    ? fs
+        .readFileSync(p, "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+    : [];
 }
 
 /** The runs of one measure, each with the Node.js processes that started during it. */
 function runs(measure: string): Run[] {
   // A process writes a line when its entry has loaded and another at exit: the last one counts.
-  const byPid = new Map(lines(`${measure}.phases`).map((l) => JSON.parse(l) as Phases).map((p) => [`${p.pid}@${p.start}`, p]));
+  const byPid = new Map(
+    lines(`${measure}.phases`)
+      .map((l) => JSON.parse(l) as Phases)
+      .map((p) => [`${p.pid}@${p.start}`, p]),
+  );
   const phases = [...byPid.values()];
   return lines(`${measure}.walls`).map((l) => {
     const [start, end] = l.split(/\s+/).map((s) => Number(s) * 1000);
@@ -100,7 +109,14 @@ const rows: [string, (m: keyof typeof measures) => number | undefined][] = [
 ];
 console.log(`\n${"where the time goes (seconds, median run)".padEnd(52)}${columns.map((c) => c.padStart(16)).join("")}`);
 for (const [label, f] of rows) {
-  console.log(`${label.padEnd(52)}${columns.map((c) => { const v = f(c); return (v === undefined ? "-" : sec(v)).padStart(16); }).join("")}`);
+  console.log(
+    `${label.padEnd(52)}${columns
+      .map((c) => {
+        const v = f(c);
+        return (v === undefined ? "-" : sec(v)).padStart(16);
+      })
+      .join("")}`,
+  );
 }
 const heaviest = of("preview", "program")[0]?.top ?? [];
 if (heaviest.length) console.log(`heaviest packages in the preview's program (ms): ${heaviest.map(([p, t]) => `${p} ${t}`).join(", ")}`);
@@ -125,5 +141,12 @@ if (took.length) {
   }
   console.log("\nfirst pulumi up: slowest steps (create to outputs, whole seconds; steps run in parallel)");
   for (const t of took.sort((a, b) => b.s - a.s).slice(0, 8)) console.log(`  ${String(t.s).padStart(4)} s  ${t.type}  ${t.urn.split("::").pop()}`);
-  console.log("  longest step by type: " + [...byType].sort((a, b) => b[1].max - a[1].max).slice(0, 6).map(([type, b]) => `${type.split(":").pop()} ${b.max} s (${b.n})`).join(", "));
+  console.log(
+    "  longest step by type: " +
+      [...byType]
+        .sort((a, b) => b[1].max - a[1].max)
+        .slice(0, 6)
+        .map(([type, b]) => `${type.split(":").pop()} ${b.max} s (${b.n})`)
+        .join(", "),
+  );
 }

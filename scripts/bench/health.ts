@@ -54,7 +54,13 @@ async function main(): Promise<void> {
     for (let i = 0; ; i++) {
       const warm = await runChecks(targets, healthyOpts);
       if (warm.ok) break;
-      if (i === 40) throw new Error(`servers never all healthy:\n${warm.results.filter((r) => r.status === "fail").map((r) => `${r.component}: ${r.detail}`).join("\n")}`);
+      if (i === 40)
+        throw new Error(
+          `servers never all healthy:\n${warm.results
+            .filter((r) => r.status === "fail")
+            .map((r) => `${r.component}: ${r.detail}`)
+            .join("\n")}`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
 

@@ -111,7 +111,10 @@ function kind() {
 function write(exited) {
   if (!out) return;
   const round = (v) => Math.round(v);
-  const top = Object.entries(packages).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([p, t]) => [p, round(t)]);
+  const top = Object.entries(packages)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([p, t]) => [p, round(t)]);
   const record = {
     pid: process.pid,
     kind: kind(),

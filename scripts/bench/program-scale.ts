@@ -36,10 +36,19 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await measure(Number(process.argv[one + 1]))));
     return;
   }
-  const rows = SIZES.map((n) => JSON.parse(execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, "--services", String(n)], { encoding: "utf8" }).trim().split("\n").pop()!));
+  const rows = SIZES.map((n) =>
+    JSON.parse(
+      execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, "--services", String(n)], { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .pop()!,
+    ),
+  );
   console.log("services  resources  wall ms  ms/resource  heap MiB");
   for (const r of rows) {
-    console.log(`${String(r.services).padStart(8)}  ${String(r.resources).padStart(9)}  ${String(r.ms).padStart(7)}  ${(r.ms / r.resources).toFixed(2).padStart(11)}  ${String(r.heapMiB).padStart(8)}`);
+    console.log(
+      `${String(r.services).padStart(8)}  ${String(r.resources).padStart(9)}  ${String(r.ms).padStart(7)}  ${(r.ms / r.resources).toFixed(2).padStart(11)}  ${String(r.heapMiB).padStart(8)}`,
+    );
   }
 }
 

@@ -9,7 +9,13 @@ import { parseCpu, parseMemory } from "../../config/quantities";
 import { DATASTORE_CLIENT_ENV, DatastoreName, internalTopicReplication, PROGRAM_ENV, PROGRAM_SECRETS, PROGRAM_WORKLOADS } from "../../config/schema";
 import { ofType, ProgramRun, Registered, runProgram, Stack, stackConfig } from "../helpers/program";
 
-const K = { deploy: "kubernetes:apps/v1:Deployment", sts: "kubernetes:apps/v1:StatefulSet", job: "kubernetes:batch/v1:Job", cron: "kubernetes:batch/v1:CronJob", hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" };
+const K = {
+  deploy: "kubernetes:apps/v1:Deployment",
+  sts: "kubernetes:apps/v1:StatefulSet",
+  job: "kubernetes:batch/v1:Job",
+  cron: "kubernetes:batch/v1:CronJob",
+  hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+};
 
 /** Pod template and the most pods of it that exist at once (HPA maximum, plus a surge pod while rolling). */
 function peaks(run: ProgramRun): Array<{ name: string; pods: number; containers: any[] }> {
@@ -93,7 +99,7 @@ test("every workload, Service and ServiceAccount not configured is a reserved na
   const kinds = [K.deploy, K.sts, K.job, K.cron, "kubernetes:core/v1:Service", "kubernetes:core/v1:ServiceAccount"];
   const names = kinds.flatMap((k) => ofType(runs.prod!, k).map((r) => r.inputs.metadata.name as string)).filter((n) => !services.includes(n));
   expect(names.length).toBeGreaterThan(15);
-  const reserved = (n: string) => PROGRAM_WORKLOADS.some((w) => n === w || n === `${w}-headless` || n.startsWith(`${w}-`) && /^[0-9a-f]{8}$/.test(n.slice(w.length + 1)));
+  const reserved = (n: string) => PROGRAM_WORKLOADS.some((w) => n === w || n === `${w}-headless` || (n.startsWith(`${w}-`) && /^[0-9a-f]{8}$/.test(n.slice(w.length + 1))));
   expect(names.filter((n) => !reserved(n))).toEqual([]);
   const secrets = ofType(runs.prod!, "kubernetes:core/v1:Secret").map((s) => s.inputs.metadata.name);
   expect(secrets.sort()).toEqual([...PROGRAM_SECRETS, "alertmanager-receivers"].sort());

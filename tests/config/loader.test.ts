@@ -30,21 +30,35 @@ describe("root values keep their text", () => {
     ["redisPassword", "83920174650298317465"],
     ["jwtSecret", "5830129746018273645091827364509182736450"],
   ])("%s: %s", (key, value) => {
-    const { config } = validateStack(prodAll((c) => (c[key] = value)), { stack: "prod", secretKeys: [`platform:${key}`] });
+    const { config } = validateStack(
+      prodAll((c) => (c[key] = value)),
+      { stack: "prod", secretKeys: [`platform:${key}`] },
+    );
     expect((config as Record<string, unknown>)[key]).toBe(value);
   });
 
   test("a root boolean is still read as a boolean", () => {
-    const { config } = validateStack(prodAll((c) => ((c.environment = "dev"), (c.allowEnvironmentMismatch = true))), { stack: "prod", secretKeys: [] });
+    const { config } = validateStack(
+      prodAll((c) => ((c.environment = "dev"), (c.allowEnvironmentMismatch = true))),
+      { stack: "prod", secretKeys: [] },
+    );
     expect(config.allowEnvironmentMismatch).toBe(true);
   });
 });
 
 describe("stack name and environment", () => {
   test.each([
-    ["prod", "prod"], ["production", "prod"], ["eu-prod-2", "prod"], ["live", "prod"],
-    ["dev", "dev"], ["alice-dev", "dev"], ["test", "dev"], ["local", "dev"],
-    ["staging", undefined], ["qa", undefined], ["prod-to-dev-copy", undefined],
+    ["prod", "prod"],
+    ["production", "prod"],
+    ["eu-prod-2", "prod"],
+    ["live", "prod"],
+    ["dev", "dev"],
+    ["alice-dev", "dev"],
+    ["test", "dev"],
+    ["local", "dev"],
+    ["staging", undefined],
+    ["qa", undefined],
+    ["prod-to-dev-copy", undefined],
   ])("the name %s says %s", (stack, env) => expect(environmentOfStack(stack)).toBe(env));
 
   test("a mismatch is refused without the override and warned about with it", () => {
@@ -73,9 +87,15 @@ describe("the runtime's encrypted keys", () => {
       const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
       pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, "platform", "prod", false);
       const { loadConfig } = require("../../config/load") as typeof import("../../config/load");
-      pulumi.runtime.setAllConfig(prodAll((c) => (c.redisPassword = secret)), []);
+      pulumi.runtime.setAllConfig(
+        prodAll((c) => (c.redisPassword = secret)),
+        [],
+      );
       expect(() => loadConfig()).toThrow(/platform:redisPassword: got \[secret\] in plain text/);
-      pulumi.runtime.setAllConfig(prodAll((c) => (c.redisPassword = secret)), ["platform:redisPassword"]);
+      pulumi.runtime.setAllConfig(
+        prodAll((c) => (c.redisPassword = secret)),
+        ["platform:redisPassword"],
+      );
       expect(loadConfig().redisPassword).toBe(secret);
       pulumi.runtime.setAllConfig({ ...prodAll(), "platfrom:redisPassword": secret }, ["platfrom:redisPassword"]);
       expect(() => loadConfig()).toThrow(/platfrom:redisPassword: got a value \(not shown.*did you mean platform:redisPassword\?/);
@@ -86,5 +106,9 @@ describe("the runtime's encrypted keys", () => {
 
 test("provider keys are accepted, any other namespace is refused", () => {
   const all = { ...prodAll(), "kubernetes:context": "kind-platform", "pulumi:tags": "{}", "random:x": "1", "postgres:user": "app", "platfomr:redis": "{}" };
-  expect(problems(all).map((p) => p.split(": got")[0]).sort()).toEqual(["platfomr:redis", "postgres:user"]);
+  expect(
+    problems(all)
+      .map((p) => p.split(": got")[0])
+      .sort(),
+  ).toEqual(["platfomr:redis", "postgres:user"]);
 });

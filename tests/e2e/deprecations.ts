@@ -59,9 +59,7 @@ export class ApiSchemas {
   /** Dotted paths of the fields `obj` sets that the server describes as deprecated (or its kind, when the type is). */
   deprecatedFields(obj: { apiVersion: string; kind: string }): string[] {
     const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : ["", obj.apiVersion];
-    const root = Object.values(this.schemas(obj.apiVersion)).find((s) =>
-      s["x-kubernetes-group-version-kind"]?.some((g) => g.group === group && g.version === version && g.kind === obj.kind),
-    );
+    const root = Object.values(this.schemas(obj.apiVersion)).find((s) => s["x-kubernetes-group-version-kind"]?.some((g) => g.group === group && g.version === version && g.kind === obj.kind));
     if (!root) throw new Error(`${obj.apiVersion} ${obj.kind} is not served by this API server`);
     const found: string[] = DEPRECATED.test(root.description ?? "") ? [obj.kind] : [];
     const walk = (value: unknown, schema: Schema, at: string): void => {

@@ -76,7 +76,13 @@ describe.each(["unknown", "down"])("targets %s until their next scrape (not scra
         return;
       }
       const health = Date.now() >= scrapedAt ? "up" : before;
-      const t = (job: string) => ({ health, lastError: health === "down" ? "connection refused" : "", scrapeUrl: `http://10.0.0.1:9100/metrics`, scrapeInterval: "2s", labels: { job, instance: "10.0.0.1:9100" } });
+      const t = (job: string) => ({
+        health,
+        lastError: health === "down" ? "connection refused" : "",
+        scrapeUrl: `http://10.0.0.1:9100/metrics`,
+        scrapeInterval: "2s",
+        labels: { job, instance: "10.0.0.1:9100" },
+      });
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ status: "success", data: { activeTargets: [t("a"), t("b")], droppedTargets: [] } }));
     });

@@ -32,10 +32,13 @@ test("retries are bounded and back off exponentially: 3 attempts of 300 ms with 
 });
 
 test("the table has one row per check and a summary; a healthy report is ok", async () => {
-  const report = await runChecks([
-    { kind: "grafana", name: "grafana", host: HOST, port: grafana.port },
-    { kind: "grafana", name: "grafana-hung", host: HOST, port: silent.port },
-  ], { timeoutMs: 500, retries: 0 });
+  const report = await runChecks(
+    [
+      { kind: "grafana", name: "grafana", host: HOST, port: grafana.port },
+      { kind: "grafana", name: "grafana-hung", host: HOST, port: silent.port },
+    ],
+    { timeoutMs: 500, retries: 0 },
+  );
   const table = formatTable(report);
   expect(table).toMatch(/grafana\s*│\s*\/api\/health\s*│\s*PASS\s*│\s*\d+ ms\s*│\s*database ok/);
   expect(table).toMatch(/grafana-hung\s*│\s*\/api\/health\s*│\s*FAIL\s*│\s*\d+ ms\s*│\s*timed out after 500 ms/);

@@ -175,11 +175,7 @@ export async function startPostgres(setup: PostgresSetup): Promise<Running> {
   writeFileSync(join(dir, "pwfile"), superPassword, { mode: 0o644 });
   asUser(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=scram-sha-256", `--pwfile=${join(dir, "pwfile")}`, "--no-sync"]);
   const port = await freePort();
-  const running = await startProcess(
-    join(bin, "postgres"),
-    ["-D", data, "-p", String(port), "-k", dir, "-c", `listen_addresses=${HOST}`, "-c", "fsync=off"],
-    { dir, port, unprivileged: true },
-  );
+  const running = await startProcess(join(bin, "postgres"), ["-D", data, "-p", String(port), "-k", dir, "-c", `listen_addresses=${HOST}`, "-c", "fsync=off"], { dir, port, unprivileged: true });
   // The port opens before the server accepts logins; psql retries are bounded by this loop.
   const psql = (sql: string) =>
     execFileSync(join(bin, "psql"), ["-h", HOST, "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql], {
@@ -315,11 +311,7 @@ export async function startPrometheus(extraTargets: string[] = []): Promise<Runn
       "",
     ].join("\n"),
   );
-  return startProcess(
-    "prometheus",
-    [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=${HOST}:${port}`, "--log.level=warn"],
-    { dir, port },
-  );
+  return startProcess("prometheus", [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=${HOST}:${port}`, "--log.level=warn"], { dir, port });
 }
 
 export interface GrpcHealthServer extends Running {
@@ -331,9 +323,7 @@ export async function startGrpcHealth(statuses: ServingStatusMap): Promise<GrpcH
   const server = new grpc.Server();
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${HOST}:0`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${HOST}:0`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   return { port, health, stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
 }
 
@@ -367,11 +357,7 @@ export async function startSilent(): Promise<SilentServer> {
  * No Grafana server can be installed here (no Debian package or registry package ships one), so
  * the Grafana check is tested against this HTTP server answering /api/health with Grafana's shape.
  */
-export async function startGrafanaStandIn(
-  database: "ok" | "failing" = "ok",
-  body = JSON.stringify({ commit: "03f502a94d", database, version: "11.3.0" }),
-  host = HOST,
-): Promise<Running> {
+export async function startGrafanaStandIn(database: "ok" | "failing" = "ok", body = JSON.stringify({ commit: "03f502a94d", database, version: "11.3.0" }), host = HOST): Promise<Running> {
   const server = createHttpServer((req, res) => {
     if (req.url === "/api/health") {
       res.writeHead(database === "ok" ? 200 : 503, { "content-type": "application/json" });

@@ -72,7 +72,11 @@ describe.each(["dev", "prod"] as Stack[])("the %s stack", (stack) => {
       const over = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^platform:/, ""), v]));
       const merged = parseConfig(deepMerge(stackConfig(stack), over)) as unknown as Record<string, any>;
       const imageKeys = Object.entries(merged).flatMap(([group, v]) =>
-        v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v).filter((k) => /image$/i.test(k) && typeof v[k] === "string").map((k) => `platform:${group}.${k}`) : [],
+        v && typeof v === "object" && !Array.isArray(v)
+          ? Object.keys(v)
+              .filter((k) => /image$/i.test(k) && typeof v[k] === "string")
+              .map((k) => `platform:${group}.${k}`)
+          : [],
       );
       const serviceKeys = Object.keys(merged.services).map((s) => `platform:services.${s}.image`);
       expect(imageKeys.length).toBeGreaterThanOrEqual(10);

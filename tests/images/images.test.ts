@@ -138,7 +138,13 @@ test("Kafka in KRaft from KAFKA_* env: the broker answers, the topics Job create
     // an operator's exec gets the tools' own quiet configuration the same way.
     const kafkaTool = (name: string) => ["env", "KAFKA_LOG4J_OPTS=-Dlog4j.configuration=file:/opt/kafka/config/tools-log4j.properties", `/opt/kafka/bin/${name}`];
     const topics = await r.exec("kafka", [...kafkaTool("kafka-topics.sh"), "--bootstrap-server", "kafka-0.kafka-headless:9092", "--list"]);
-    expect(topics.trim().split("\n").filter((t) => !t.startsWith("__")).sort()).toEqual(["raw-positions", "refined-tracks"]);
+    expect(
+      topics
+        .trim()
+        .split("\n")
+        .filter((t) => !t.startsWith("__"))
+        .sort(),
+    ).toEqual(["raw-positions", "refined-tracks"]);
     const quorum = await r.exec("kafka", [...kafkaTool("kafka-metadata-quorum.sh"), "--bootstrap-server", "kafka-0.kafka-headless:9092", "describe", "--status"]);
     expect(quorum).toMatch(/CurrentVoters:\s+\[\{?"?id"?:?\s*0|CurrentVoters:\s+\[0\]/);
   });

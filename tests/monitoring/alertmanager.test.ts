@@ -92,12 +92,7 @@ describe("a real Alertmanager with the generated configuration", () => {
     const configFile = path.join(dir, "alertmanager.yml");
     fs.writeFileSync(configFile, alertmanagerConfigYaml({ slackChannel: c.slackChannel, email: { ...c.email, smarthost: `127.0.0.1:${deadSmtpPort}` }, secretsDir: secrets }));
     base = `http://127.0.0.1:${amPort}`;
-    am = spawn(tool("alertmanager"), [
-      `--config.file=${configFile}`,
-      `--storage.path=${path.join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${amPort}`,
-      "--cluster.listen-address=",
-    ]);
+    am = spawn(tool("alertmanager"), [`--config.file=${configFile}`, `--storage.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${amPort}`, "--cluster.listen-address="]);
     am.stdout!.on("data", (d) => (log += d));
     am.stderr!.on("data", (d) => (log += d));
   });

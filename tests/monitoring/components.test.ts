@@ -21,7 +21,10 @@ describe.each(["dev", "prod"] as const)("%s stack", (stack) => {
   const kube = () => r().resources.filter((x) => x.type.startsWith("kubernetes:"));
 
   test("one child component per concern, under the Monitoring component", () => {
-    const types = r().resources.filter((x) => x.type.startsWith("platform:")).map((x) => x.type).sort();
+    const types = r()
+      .resources.filter((x) => x.type.startsWith("platform:"))
+      .map((x) => x.type)
+      .sort();
     expect(types).toEqual([
       "platform:monitoring:Alertmanager",
       "platform:monitoring:Grafana",
@@ -128,10 +131,7 @@ describe.each(["dev", "prod"] as const)("%s stack", (stack) => {
       { name: "kube-state-metrics", metricsPort: 8080 },
     ]);
     expect(t.flows).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ from: "prometheus", to: "alertmanager", port: 9093 }),
-        expect.objectContaining({ from: "grafana", to: "prometheus", port: 9090 }),
-      ]),
+      expect.arrayContaining([expect.objectContaining({ from: "prometheus", to: "alertmanager", port: 9093 }), expect.objectContaining({ from: "grafana", to: "prometheus", port: 9090 })]),
     );
     const egress = Object.fromEntries((t.external ?? []).map((e) => [`${e.from}:${e.ports.join(",")}`, e.cidr]));
     expect(Object.keys(egress).sort()).toEqual(["alertmanager:443,587", "kube-state-metrics:443,6443", "prometheus:10250", "prometheus:443,6443"]);

@@ -62,11 +62,7 @@ beforeAll(async () => {
       selfTarget: `127.0.0.1:${port}`,
     }),
   );
-  proc = spawn(tool("prometheus"), [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${path.join(dir, "data")}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-  ]);
+  proc = spawn(tool("prometheus"), [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`]);
   proc.stdout!.on("data", (d) => (log += d));
   proc.stderr!.on("data", (d) => (log += d));
 });

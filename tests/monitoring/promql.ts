@@ -9,9 +9,7 @@ export interface ParsedQuery {
 
 /** Grafana's built-in interval variables become a fixed range; dashboard variables their value. */
 export function substituteVariables(expr: string, values: Record<string, string>): string {
-  return expr
-    .replace(/\$__(rate_interval|interval|range)\b/g, "5m")
-    .replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a: string | undefined, b: string | undefined) => values[(a ?? b)!] ?? m);
+  return expr.replace(/\$__(rate_interval|interval|range)\b/g, "5m").replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a: string | undefined, b: string | undefined) => values[(a ?? b)!] ?? m);
 }
 
 export function parseQuery(expr: string): ParsedQuery {

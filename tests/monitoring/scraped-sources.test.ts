@@ -18,16 +18,14 @@ beforeAll(async () => {
 
 /** Pod templates of the program's workloads, by app.kubernetes.io/name. */
 function podTemplates(run: ProgramRun): Map<string, any> {
-  return new Map(
-    run.resources.filter((r) => POD_OWNERS.includes(r.type)).map((r) => [r.inputs.spec.template.metadata.labels["app.kubernetes.io/name"], r.inputs.spec.template]),
-  );
+  return new Map(run.resources.filter((r) => POD_OWNERS.includes(r.type)).map((r) => [r.inputs.spec.template.metadata.labels["app.kubernetes.io/name"], r.inputs.spec.template]));
 }
 
 describe.each(["dev", "prod"] as const)("%s stack", (stack) => {
   const c = platformConfig(stack);
-  const jobs = (prometheusConfig({ namespace: c.namespace, environment: c.environment, scrapeInterval: "30s", alertmanagerReplicas: 1 }) as { scrape_configs: Array<{ job_name: string }> }).scrape_configs.map(
-    (j) => j.job_name,
-  );
+  const jobs = (
+    prometheusConfig({ namespace: c.namespace, environment: c.environment, scrapeInterval: "30s", alertmanagerReplicas: 1 }) as { scrape_configs: Array<{ job_name: string }> }
+  ).scrape_configs.map((j) => j.job_name);
   const sources = Object.entries(metricSources());
 
   test.each(sources.filter(([, s]) => s.workloads !== undefined))("source %s: its pods are annotated for scraping on its port", (_name, s) => {

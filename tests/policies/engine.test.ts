@@ -44,7 +44,9 @@ describe("exemptions", () => {
     expect(res.violations).toEqual([]);
     expect(res.exemptions).toHaveLength(1);
     expect(res.exemptions[0]).toMatchObject({ rule: RO, reason: "renders its config at start", key: `policy.platform/exempt.${RO}` });
-    expect(res.exemptions[0].message).toContain('exempted from container-read-only-root-filesystem by annotation policy.platform/exempt.container-read-only-root-filesystem: "renders its config at start"');
+    expect(res.exemptions[0].message).toContain(
+      'exempted from container-read-only-root-filesystem by annotation policy.platform/exempt.container-read-only-root-filesystem: "renders its config at start"',
+    );
     expect(res.exemptions[0].message).toContain('Deployment "platform/kafka" container "kafka": the root filesystem is writable');
   });
 
@@ -105,7 +107,11 @@ describe("unknown values during preview", () => {
 
   test("a Secret whose whole data map is unknown (a generated secret in a first preview) is not judged", () => {
     const unknownString = require("@pulumi/policy/proxy").unknownStringValue;
-    const secret = { type: "kubernetes:core/v1:Secret", name: "jwt-secret", props: { apiVersion: "v1", kind: "Secret", metadata: { name: "jwt-secret", namespace: "platform" }, data: unknownString, stringData: unknownString } };
+    const secret = {
+      type: "kubernetes:core/v1:Secret",
+      name: "jwt-secret",
+      props: { apiVersion: "v1", kind: "Secret", metadata: { name: "jwt-secret", namespace: "platform" }, data: unknownString, stringData: unknownString },
+    };
     expect(evaluate([secret], only("jwt-secret-strength", "weak-credentials"), { environment: "prod" }).violations).toEqual([]);
   });
 });

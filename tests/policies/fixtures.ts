@@ -107,7 +107,11 @@ export function allowIngress(to: string, from: string[], port: number): InputRes
 
 export function allowEgress(from: string, to: string, port: number): InputResource {
   return obj("NetworkPolicy", `${from}-egress`, {
-    spec: { podSelector: { matchLabels: { "app.kubernetes.io/name": from } }, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": to } } }], ports: [{ protocol: "TCP", port }] }] },
+    spec: {
+      podSelector: { matchLabels: { "app.kubernetes.io/name": from } },
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": to } } }], ports: [{ protocol: "TCP", port }] }],
+    },
   });
 }
 

@@ -147,7 +147,12 @@ describe.each(["prod", "dev"] as const)("the served pack for %s", (stack) => {
     const served = await analyze(pack, resources, config);
     const strict = evaluate(resources, RULES, { environment: stack, config: { "exemption-annotations": { allowAnnotations: false } } });
     expect(strict.violations.length).toBeGreaterThan(0);
-    expect(served.filter((d) => d.policy !== "policy-exemptions").map((d) => d.message).sort()).toEqual(strict.violations.map((v) => v.message).sort());
+    expect(
+      served
+        .filter((d) => d.policy !== "policy-exemptions")
+        .map((d) => d.message)
+        .sort(),
+    ).toEqual(strict.violations.map((v) => v.message).sort());
     expect(served.filter((d) => d.level === "mandatory").length).toBe(strict.violations.filter((v) => v.level === "mandatory").length);
   });
 
@@ -187,7 +192,15 @@ describe("under a language host that passes no stack configuration to the pack",
   });
   const levels = async (pack: Pack) => {
     const info = await call<any>(pack.client, "getAnalyzerInfo", new (require("google-protobuf/google/protobuf/empty_pb").Empty)());
-    return { description: info.getDescription() as string, levels: new Set(info.getPoliciesList().filter((p: any) => p.getName().startsWith("container-")).map((p: any) => LEVEL_NAMES[p.getEnforcementlevel()])) };
+    return {
+      description: info.getDescription() as string,
+      levels: new Set(
+        info
+          .getPoliciesList()
+          .filter((p: any) => p.getName().startsWith("container-"))
+          .map((p: any) => LEVEL_NAMES[p.getEnforcementlevel()]),
+      ),
+    };
   };
 
   test("the engine's ConfigureStack call sets the environment before the engine asks for the levels", async () => {
@@ -203,4 +216,3 @@ describe("under a language host that passes no stack configuration to the pack",
     expect(await levels(unconfigured)).toEqual({ description: expect.stringContaining("enforcement levels for prod (default"), levels: new Set(["mandatory"]) });
   });
 });
-

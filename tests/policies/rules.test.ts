@@ -125,7 +125,10 @@ const CASES: Case[] = [
       workload("gateway", {
         containers: [
           container("gateway", {
-            env: [{ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "postgres-auth", key: "password" } } }, { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" }],
+            env: [
+              { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "postgres-auth", key: "password" } } },
+              { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
+            ],
             args: ["--requirepass", "$(DB_PASSWORD)"],
           }),
         ],
@@ -190,7 +193,14 @@ const CASES: Case[] = [
     rule: "log-level",
     bad: () => [workload("gateway", { containers: env([{ name: "LOG_LEVEL", value: "DEBUG" }]) })],
     message: 'Deployment "platform/gateway" container "gateway": LOG_LEVEL is "DEBUG"; allowed: INFO, WARN, WARNING',
-    good: () => [workload("gateway", { containers: env([{ name: "LOG_LEVEL", value: "info" }, { name: "RUST_LOG", value: "warn" }]) })],
+    good: () => [
+      workload("gateway", {
+        containers: env([
+          { name: "LOG_LEVEL", value: "info" },
+          { name: "RUST_LOG", value: "warn" },
+        ]),
+      }),
+    ],
   },
   {
     rule: "debug-endpoints",
@@ -244,7 +254,14 @@ const CASES: Case[] = [
       allowEgress("gateway", "redis", 6379),
     ],
     message: 'StatefulSet "platform/redis": "gateway" may connect to port 6379 but is not an allowed client (allowed: refinement-api, learning-api)',
-    good: () => [defaultDeny(), datastore("redis", 6379), workload("gateway"), workload("refinement-api"), allowIngress("redis", ["refinement-api"], 6379), allowEgress("refinement-api", "redis", 6379)],
+    good: () => [
+      defaultDeny(),
+      datastore("redis", 6379),
+      workload("gateway"),
+      workload("refinement-api"),
+      allowIngress("redis", ["refinement-api"], 6379),
+      allowEgress("refinement-api", "redis", 6379),
+    ],
   },
   {
     rule: "postgres-backup",

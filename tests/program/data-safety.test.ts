@@ -41,8 +41,16 @@ const RETAINED = [
 function key(r: Registered): string {
   return r.type === "kubernetes:core/v1:Namespace" ? `${r.type}/<namespace>` : `${r.type}/${r.name}`;
 }
-const protectedIn = (run: ProgramRun) => run.resources.filter((r) => r.protect).map(key).sort();
-const retainedIn = (run: ProgramRun) => run.resources.filter((r) => r.retainOnDelete).map(key).sort();
+const protectedIn = (run: ProgramRun) =>
+  run.resources
+    .filter((r) => r.protect)
+    .map(key)
+    .sort();
+const retainedIn = (run: ProgramRun) =>
+  run.resources
+    .filter((r) => r.retainOnDelete)
+    .map(key)
+    .sort();
 
 const runs: Partial<Record<"dev" | "prod", ProgramRun>> = {};
 beforeAll(async () => {

@@ -12,7 +12,13 @@ import { kafkaHeapOpts, LOG_DIRS, LOG4J_PROPERTIES } from "../../components/data
 import { freePort, HOST } from "../health/servers";
 
 const cache = process.env.PLATFORM_SERVERS_HOME ?? path.join(os.homedir(), ".cache", "platform-servers");
-const version = fs.existsSync(cache) ? fs.readdirSync(cache).filter((d) => d.startsWith("kafka-")).sort().pop() : undefined;
+const version = fs.existsSync(cache)
+  ? fs
+      .readdirSync(cache)
+      .filter((d) => d.startsWith("kafka-"))
+      .sort()
+      .pop()
+  : undefined;
 
 (version ? describe : describe.skip)("a broker with the manifest's settings", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kafka-broker-"));
@@ -44,7 +50,14 @@ const version = fs.existsSync(cache) ? fs.readdirSync(cache).filter((d) => d.sta
       ].join("\n"),
     );
     // As kafka-run-class.sh starts it: kafka.logs.dir is where file appenders would write.
-    const java = [...kafkaHeapOpts("1Gi").split(" "), "-XX:+UseSerialGC", `-Dlog4j.configuration=file:${dir}/log4j.properties`, `-Dkafka.logs.dir=${appLogs}`, "-cp", path.join(cache, version!, "libs", "*")];
+    const java = [
+      ...kafkaHeapOpts("1Gi").split(" "),
+      "-XX:+UseSerialGC",
+      `-Dlog4j.configuration=file:${dir}/log4j.properties`,
+      `-Dkafka.logs.dir=${appLogs}`,
+      "-cp",
+      path.join(cache, version!, "libs", "*"),
+    ];
     execFileSync("java", [...java, "kafka.tools.StorageTool", "format", "-t", "MkU5Q0FCRDE3NzQ1NDQ", "-c", properties], { stdio: "pipe" });
     broker = spawn("java", [...java, "kafka.Kafka", properties], { stdio: ["ignore", "pipe", "pipe"] });
     broker.stdout!.on("data", (d) => (stdout += d));

@@ -45,7 +45,10 @@ describe("every pod", () => {
   test("keeps its restricted security context, and an API token only where the API is called", () => {
     const pods = podTemplates(prod());
     for (const p of pods) expect([p.workload, p.spec.securityContext]).toEqual([p.workload, expect.objectContaining({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } })]);
-    const withToken = pods.filter((p) => p.spec.automountServiceAccountToken !== false).map((p) => p.workload).sort();
+    const withToken = pods
+      .filter((p) => p.spec.automountServiceAccountToken !== false)
+      .map((p) => p.workload)
+      .sort();
     expect(withToken).toEqual(["Deployment/kube-state-metrics", "StatefulSet/prometheus"]);
   });
 });
@@ -118,8 +121,13 @@ describe("Kafka", () => {
       expect(migrate(root)).toContain("moving the log dir");
       expect(fs.readdirSync(root).sort()).toEqual(["logs", "lost+found"]);
       expect(tree(path.join(root, "logs"))).toEqual([
-        ".lock", "__cluster_metadata-0", "__cluster_metadata-0/00000000000000000000.log", "meta.properties",
-        "raw-positions-0", "raw-positions-0/00000000000000000000.log", "recovery-point-offset-checkpoint",
+        ".lock",
+        "__cluster_metadata-0",
+        "__cluster_metadata-0/00000000000000000000.log",
+        "meta.properties",
+        "raw-positions-0",
+        "raw-positions-0/00000000000000000000.log",
+        "recovery-point-offset-checkpoint",
       ]);
       expect(fs.readFileSync(path.join(root, "logs/raw-positions-0/00000000000000000000.log"), "utf8")).toBe("raw-positions-0/00000000000000000000.log");
     });
@@ -200,7 +208,13 @@ esac
       return { bin, state, calls: () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : []) };
     }
     const config = (partitions: number) =>
-      ({ minInsyncReplicas: 2, topics: [{ name: "raw-positions", partitions, replicationFactor: 3 }, { name: "refined-tracks", partitions: 6, replicationFactor: 3 }] }) as PlatformConfig["kafka"];
+      ({
+        minInsyncReplicas: 2,
+        topics: [
+          { name: "raw-positions", partitions, replicationFactor: 3 },
+          { name: "refined-tracks", partitions: 6, replicationFactor: 3 },
+        ],
+      }) as PlatformConfig["kafka"];
     const run = (kafka: ReturnType<typeof fakeKafka>, partitions: number) => sh(topicsScript(config(partitions), "kafka-0:9092").replaceAll("/opt/kafka/bin", kafka.bin));
     const partitionsOf = (kafka: ReturnType<typeof fakeKafka>, t: string) => Number(fs.readFileSync(path.join(kafka.state, t), "utf8"));
 
@@ -232,7 +246,12 @@ esac
       run(kafka, 6);
       const before = kafka.calls().length;
       expect(run(kafka, 6)).not.toContain("raising");
-      expect(kafka.calls().slice(before).some((c) => c.includes("--alter --topic"))).toBe(false);
+      expect(
+        kafka
+          .calls()
+          .slice(before)
+          .some((c) => c.includes("--alter --topic")),
+      ).toBe(false);
       expect([partitionsOf(kafka, "raw-positions"), partitionsOf(kafka, "refined-tracks")]).toEqual([6, 6]);
     });
 
@@ -297,7 +316,15 @@ describe("Postgres", () => {
         psql: `echo "$*" > ${state}/psql-args; cat > ${state}/psql-stdin; exit ${psqlExit}`,
         sleep: "exit 0",
       });
-      return { state, run: () => execFileSync("sh", ["-c", SYNC_ROLE_PASSWORD], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { PATH: `${bin}:${process.env.PATH}`, POSTGRES_USER: "platform", POSTGRES_PASSWORD: "it's-a-Rotated-pass" } }) };
+      return {
+        state,
+        run: () =>
+          execFileSync("sh", ["-c", SYNC_ROLE_PASSWORD], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            env: { PATH: `${bin}:${process.env.PATH}`, POSTGRES_USER: "platform", POSTGRES_PASSWORD: "it's-a-Rotated-pass" },
+          }),
+      };
     }
 
     test("waits for TCP readiness, then alters the role with the password on stdin, quoted, logging off", () => {
@@ -411,7 +438,11 @@ describe("ClickHouse", () => {
   test("server settings and schema are directories: conf.d (merged like config.d) and the init directory", () => {
     const spec = template(prod()).spec;
     const mounts = Object.fromEntries(server(prod()).volumeMounts.map((m: any) => [m.mountPath, m.name]));
-    const keys = (name: string) => spec.volumes.find((v: any) => v.name === name).configMap.items.map((i: any) => i.key).sort();
+    const keys = (name: string) =>
+      spec.volumes
+        .find((v: any) => v.name === name)
+        .configMap.items.map((i: any) => i.key)
+        .sort();
     expect(keys(mounts["/etc/clickhouse-server/conf.d"])).toEqual(["logger.xml", "prometheus.xml"]);
     expect(keys(mounts["/docker-entrypoint-initdb.d"])).toEqual(Object.keys(clickhouseSchema("telemetry")).sort());
   });
@@ -419,7 +450,10 @@ describe("ClickHouse", () => {
   test("the schema applies on every start, so a later change reaches an existing volume", () => {
     expect(env(server(prod())).CLICKHOUSE_ALWAYS_RUN_INITDB_SCRIPTS).toBe("1");
     // Every statement must then be harmless to repeat.
-    for (const [database, sql] of [["telemetry", clickhouseSchema("telemetry")], ["other_db", clickhouseSchema("other_db")]] as const) {
+    for (const [database, sql] of [
+      ["telemetry", clickhouseSchema("telemetry")],
+      ["other_db", clickhouseSchema("other_db")],
+    ] as const) {
       const statements = Object.values(sql)
         .join("\n")
         .replace(/--.*$/gm, "")
@@ -427,7 +461,11 @@ describe("ClickHouse", () => {
         .map((s) => s.trim().replace(/\s+/g, " "))
         .filter(Boolean);
       expect(statements.length).toBeGreaterThanOrEqual(3);
-      for (const s of statements) expect([database, s]).toEqual([database, expect.stringMatching(/^(CREATE (DATABASE|TABLE|(MATERIALIZED )?VIEW|DICTIONARY) IF NOT EXISTS|ALTER TABLE \S+ (ADD|DROP|MODIFY) (COLUMN|INDEX) IF (NOT )?EXISTS) /)]);
+      for (const s of statements)
+        expect([database, s]).toEqual([
+          database,
+          expect.stringMatching(/^(CREATE (DATABASE|TABLE|(MATERIALIZED )?VIEW|DICTIONARY) IF NOT EXISTS|ALTER TABLE \S+ (ADD|DROP|MODIFY) (COLUMN|INDEX) IF (NOT )?EXISTS) /),
+        ]);
     }
   });
 

@@ -63,7 +63,10 @@ describe.each(["prod", "dev"] as const)("%s traffic", (stack) => {
   test("cluster DNS includes NodeLocal DNSCache's address, on port 53 only", () => {
     const [rule] = objs.find((o) => o.kind === "NetworkPolicy" && o.metadata?.name === "allow-dns")!.spec.egress;
     expect(rule.to).toContainEqual({ ipBlock: { cidr: "169.254.20.10/32" } });
-    expect(rule.ports).toEqual([{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]);
+    expect(rule.ports).toEqual([
+      { protocol: "UDP", port: 53 },
+      { protocol: "TCP", port: 53 },
+    ]);
   });
 
   test("the ingress controller reaches cert-manager's HTTP-01 solver pods exactly when a ClusterIssuer is set", () => {

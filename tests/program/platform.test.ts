@@ -109,7 +109,10 @@ describe("datastores", () => {
   });
 
   test("Kafka runs KRaft with 3 voters in prod and 1 in dev, and creates topics replicated at least twice in prod", () => {
-    for (const [run, brokers] of [[prod(), 3], [dev(), 1]] as const) {
+    for (const [run, brokers] of [
+      [prod(), 3],
+      [dev(), 1],
+    ] as const) {
       const sts = named(run, K.sts, "kafka").inputs;
       expect(sts.spec.replicas).toBe(brokers);
       const e = env(sts.spec.template.spec.containers[0]);
@@ -181,7 +184,12 @@ describe("gRPC services", () => {
 
   test("the seed 000 environment, with credentials referenced from Secrets", () => {
     const e = (name: string) => env(named(prod(), K.deploy, name).inputs.spec.template.spec.containers[0]);
-    expect(e("gateway")).toMatchObject({ SERVER_PORT: "50050", REFINEMENT_ADDR: "refinement-api:50051", LEARNING_ADDR: "learning-api:50052", JWT_SECRET: { secretKeyRef: { name: "jwt-secret", key: "secret" } } });
+    expect(e("gateway")).toMatchObject({
+      SERVER_PORT: "50050",
+      REFINEMENT_ADDR: "refinement-api:50051",
+      LEARNING_ADDR: "learning-api:50052",
+      JWT_SECRET: { secretKeyRef: { name: "jwt-secret", key: "secret" } },
+    });
     for (const name of ["refinement-api", "learning-api"]) {
       expect(e(name)).toMatchObject({ REDIS_ADDR: "redis:6379", MAX_SPEED_KMH: "150", MAX_TIME_DIFF: "12h", REDIS_PASSWORD: { secretKeyRef: { name: "redis-auth", key: "password" } } });
     }
@@ -303,6 +311,12 @@ describe("post-deploy health gate", () => {
       "grafana:grafana:3000",
     ]);
     expect(targets.find((t) => t.kind === "clickhouse")).toMatchObject({ database: "telemetry", tables: ["raw_positions", "refined_tracks"] });
-    expect(targets.find((t) => t.kind === "kafka")).toMatchObject({ brokers: 3, topics: [{ name: "raw-positions", partitions: 6 }, { name: "refined-tracks", partitions: 6 }] });
+    expect(targets.find((t) => t.kind === "kafka")).toMatchObject({
+      brokers: 3,
+      topics: [
+        { name: "raw-positions", partitions: 6 },
+        { name: "refined-tracks", partitions: 6 },
+      ],
+    });
   });
 });

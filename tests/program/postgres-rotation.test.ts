@@ -29,7 +29,16 @@ const asUser = (cmd: string, args: string[]): [string, string[]] =>
   beforeAll(async () => {
     fs.chmodSync(dir, 0o777);
     fs.writeFileSync(path.join(dir, "pwfile"), OLD, { mode: 0o644 });
-    const [initdb, initArgs] = asUser(path.join(bin, "initdb"), ["-D", path.join(dir, "data"), "-U", "platform", `--pwfile=${path.join(dir, "pwfile")}`, "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"]);
+    const [initdb, initArgs] = asUser(path.join(bin, "initdb"), [
+      "-D",
+      path.join(dir, "data"),
+      "-U",
+      "platform",
+      `--pwfile=${path.join(dir, "pwfile")}`,
+      "--auth-local=trust",
+      "--auth-host=scram-sha-256",
+      "--no-sync",
+    ]);
     execFileSync(initdb, initArgs, { stdio: "pipe" });
     port = await freePort();
     const [pg, pgArgs] = asUser(path.join(bin, "postgres"), ["-D", path.join(dir, "data"), "-p", String(port), "-k", dir, "-c", `listen_addresses=${HOST}`, "-c", "fsync=off"]);

@@ -13,9 +13,7 @@ function findPlain(node: unknown, needles: string[], path = ""): string[] {
 }
 
 function leaks(run: ProgramRun): string[] {
-  const inResources = run.resources
-    .filter((r) => r.type !== "kubernetes:core/v1:Secret")
-    .flatMap((r) => findPlain(r.inputs, run.generated).map((p) => `${r.type} ${r.name}: ${p}`));
+  const inResources = run.resources.filter((r) => r.type !== "kubernetes:core/v1:Secret").flatMap((r) => findPlain(r.inputs, run.generated).map((p) => `${r.type} ${r.name}: ${p}`));
   const inOutputs = Object.entries(run.outputs)
     .filter(([, o]) => !o.secret)
     .flatMap(([k, o]) => findPlain(o.value, run.generated).map((p) => `output ${k}${p ? "." + p : ""}`));

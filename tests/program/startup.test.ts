@@ -67,9 +67,18 @@ describe("health check clients at preview", () => {
 
   /** The client packages loaded in a fresh process after `script` ran. */
   function loadedAfter(script: string): string[] {
-    const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", `${script};
+    const out = execFileSync(
+      process.execPath,
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        "-e",
+        `${script};
       const loaded = Object.keys(require.cache).map((f) => ${JSON.stringify(CLIENTS)}.find((c) => f.includes("/node_modules/" + c + "/"))).filter(Boolean);
-      console.log(JSON.stringify([...new Set(loaded)]));`], { cwd: ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.pulumi.json") } });
+      console.log(JSON.stringify([...new Set(loaded)]));`,
+      ],
+      { cwd: ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.pulumi.json") } },
+    );
     return (JSON.parse(out.trim().split("\n").pop()!) as string[]).sort();
   }
 

@@ -194,12 +194,19 @@ describe("every workflow", () => {
   });
 
   test("does not build the engine from Go modules (that stays in .ci/run and the local cluster)", () => {
-    const text = [...workflowFiles().map((f) => stringify(workflow(f))), ...allUses().filter((u) => u.startsWith("./.github/actions/")).map((u) => stringify(localAction(u)))].join("\n");
+    const text = [
+      ...workflowFiles().map((f) => stringify(workflow(f))),
+      ...allUses()
+        .filter((u) => u.startsWith("./.github/actions/"))
+        .map((u) => stringify(localAction(u))),
+    ].join("\n");
     expect(text).not.toMatch(/scripts\/engine|setup-go|\.ci\/run/);
   });
 
   test("every secret they read is in the README's table of secrets, and the table lists no other", () => {
-    const text = workflowFiles().map((f) => fs.readFileSync(path.join(REPO, ".github", "workflows", f), "utf8")).join("\n");
+    const text = workflowFiles()
+      .map((f) => fs.readFileSync(path.join(REPO, ".github", "workflows", f), "utf8"))
+      .join("\n");
     const read = new Set([...text.matchAll(/secrets\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]));
     // Secrets chosen per stack through the matrix: secrets[matrix.kubeconfig].
     for (const m of workflow("pull-request.yml").jobs.preview.strategy.matrix.include) read.add(m.kubeconfig);

@@ -119,9 +119,7 @@ describe.each(["dev", "prod"] as const)("%s stack on the real engine", (stack) =
     const schemas = new ApiSchemas((p) => ok(kubectl(e, ["get", "--raw", p]), `GET ${p}`).stdout);
     const server: string = kubectlJson(e, ["version"]).serverVersion.gitVersion;
     // The check can fail: the deprecated alias of serviceAccountName is found.
-    expect(schemas.deprecatedFields({ apiVersion: "apps/v1", kind: "Deployment", spec: { template: { spec: { serviceAccount: "x" } } } } as never)).toEqual([
-      "spec.template.spec.serviceAccount",
-    ]);
+    expect(schemas.deprecatedFields({ apiVersion: "apps/v1", kind: "Deployment", spec: { template: { spec: { serviceAccount: "x" } } } } as never)).toEqual(["spec.template.spec.serviceAccount"]);
     const served = schemas.served();
     const fields = objects.flatMap((o) => (served.has(o.apiVersion) ? schemas.deprecatedFields(o) : ["(API version not served)"]).map((f) => `${o.kind}/${o.metadata?.name}: ${f}`));
     // What pulumi up asked of the server (the controllers run at the server's own version).
@@ -156,9 +154,7 @@ describe.each(["dev", "prod"] as const)("%s stack on the real engine", (stack) =
     const deployments = kubectlJson(e, ["get", "deployments.apps", "-n", namespace]).items as any[];
     const sets = kubectlJson(e, ["get", "statefulsets.apps", "-n", namespace]).items as any[];
     const wanted = [...deployments, ...sets].reduce((n, w) => n + w.spec.replicas, 0);
-    const pods = (kubectlJson(e, ["get", "pods", "-n", namespace]).items as any[]).filter(
-      (p) => !(p.metadata.ownerReferences ?? []).some((o: any) => o.kind === "Job"),
-    );
+    const pods = (kubectlJson(e, ["get", "pods", "-n", namespace]).items as any[]).filter((p) => !(p.metadata.ownerReferences ?? []).some((o: any) => o.kind === "Job"));
     expect(pods.length).toBe(wanted);
     const events = (kubectlJson(e, ["get", "events", "-n", namespace]).items as any[]).filter((ev) => /PodSecurity|violates/i.test(ev.message ?? ""));
     expect(events.map((ev) => ev.message)).toEqual([]);
@@ -173,9 +169,7 @@ describe.each(["dev", "prod"] as const)("%s stack on the real engine", (stack) =
   }, 900_000);
 
   test("pulumi stack export holds no generated secret in plain text", () => {
-    const secrets = (kubectlJson(e, ["get", "secrets", "-n", namespace]).items as any[]).flatMap((s) =>
-      Object.values<string>(s.data ?? {}).map((v) => Buffer.from(v, "base64").toString("utf8")),
-    );
+    const secrets = (kubectlJson(e, ["get", "secrets", "-n", namespace]).items as any[]).flatMap((s) => Object.values<string>(s.data ?? {}).map((v) => Buffer.from(v, "base64").toString("utf8")));
     // Generated passwords are 32 characters, the JWT secret 64 in base64: anything this long is one.
     generatedSecrets = secrets.filter((v) => v.length >= 16 && !v.includes("\n"));
     expect(generatedSecrets.length).toBeGreaterThanOrEqual(5);
@@ -187,15 +181,17 @@ describe.each(["dev", "prod"] as const)("%s stack on the real engine", (stack) =
 
   test("pulumi destroy leaves the namespace empty", async () => {
     ok(pulumi(e, dir, ["destroy", "--stack", stack, "--yes", "--skip-preview"]), "destroy");
-    await eventually("namespace gone or empty", () => {
-      const r = kubectl(e, ["get", "namespace", namespace, "-o", "json"]);
-      if (r.code !== 0 && /NotFound/.test(r.stderr)) return true;
-      const left = Object.values(NAMESPACED_RESOURCE).flatMap((res) =>
-        (kubectlJson(e, ["get", res, "-n", namespace]).items as any[])
-          .filter((o) => !AUTOMATIC.has(`${o.kind}/${o.metadata.name}`))
-          .map((o) => `${o.kind}/${o.metadata.name}`),
-      );
-      return left.length === 0 ? true : undefined;
-    }, 180_000);
+    await eventually(
+      "namespace gone or empty",
+      () => {
+        const r = kubectl(e, ["get", "namespace", namespace, "-o", "json"]);
+        if (r.code !== 0 && /NotFound/.test(r.stderr)) return true;
+        const left = Object.values(NAMESPACED_RESOURCE).flatMap((res) =>
+          (kubectlJson(e, ["get", res, "-n", namespace]).items as any[]).filter((o) => !AUTOMATIC.has(`${o.kind}/${o.metadata.name}`)).map((o) => `${o.kind}/${o.metadata.name}`),
+        );
+        return left.length === 0 ? true : undefined;
+      },
+      180_000,
+    );
   }, 900_000);
 });

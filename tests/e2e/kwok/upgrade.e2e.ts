@@ -75,7 +75,14 @@ describe(`upgrade from the previous release ${PREVIOUS_RELEASE.slice(0, 7)}`, ()
       // With its preview (the default) the destroy fails there; --skip-preview would delete the
       // unprotected workloads before reaching a protected resource.
       const r = pulumi(e, dirs.prod, ["destroy", "--stack", "prod", "--yes"]);
-      console.log(`pulumi destroy --stack prod (exit ${r.code}):\n${r.output.trim().split("\n").filter((l) => /protect/i.test(l)).slice(0, 5).join("\n")}`);
+      console.log(
+        `pulumi destroy --stack prod (exit ${r.code}):\n${r.output
+          .trim()
+          .split("\n")
+          .filter((l) => /protect/i.test(l))
+          .slice(0, 5)
+          .join("\n")}`,
+      );
       expect(r.code).not.toBe(0);
       expect(r.output).toMatch(/protected/i);
       expect(r.output).toMatch(/pulumi state unprotect/);

@@ -20,7 +20,10 @@ function actionlint(files: string[]): { code: number; output: string } {
 
 test("actionlint finds no problem in .github/workflows", () => {
   expect(fs.existsSync(ACTIONLINT)).toBe(true);
-  const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(WORKFLOWS, f));
+  const files = fs
+    .readdirSync(WORKFLOWS)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => path.join(WORKFLOWS, f));
   expect(files.length).toBeGreaterThan(0);
   const r = actionlint(files);
   expect(r.output).toBe("");

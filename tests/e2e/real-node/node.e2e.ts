@@ -113,7 +113,12 @@ test("stopping the cluster leaves no process, mount, network namespace or change
   e = undefined;
   const procs = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
   expect(procs.split("\n").filter((l) => l.includes(dir) || /containerd-shim|\/run\/platform-node\/containerd.sock/.test(l))).toEqual([]);
-  expect(fs.readFileSync("/proc/mounts", "utf8").split("\n").filter((l) => l.includes(dir) || l.includes("/run/netns/cni-"))).toEqual([]);
+  expect(
+    fs
+      .readFileSync("/proc/mounts", "utf8")
+      .split("\n")
+      .filter((l) => l.includes(dir) || l.includes("/run/netns/cni-")),
+  ).toEqual([]);
   expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).not.toContain(netns);
   expect(Object.fromEntries(SYSCTLS.map((k) => [k, sysctl(k)]))).toEqual(sysctlsBefore);
 });

@@ -24,7 +24,9 @@ let upResult: Result;
 /** The dotted settings `npm run up` gives a local stack: every image key at its stand-in. */
 function standInImages(env: NodeJS.ProcessEnv): string[] {
   const script = `source "${REPO}/scripts/engine/local-project.sh" && stand_in_images`;
-  return ok(run("bash", ["-c", script], env, REPO, 60_000), "stand-in images").stdout.split("\n").filter(Boolean);
+  return ok(run("bash", ["-c", script], env, REPO, 60_000), "stand-in images")
+    .stdout.split("\n")
+    .filter(Boolean);
 }
 
 /** `npm run verify -- --stack dev` against the deployed stack, with a short timeout per check. */
@@ -123,14 +125,33 @@ test("pulumi up of the current code over the previous release's dev stack passes
     const ready = p.status.conditions?.find((c: any) => c.type === "Ready");
     const seconds = ready?.status === "True" ? (Date.parse(ready.lastTransitionTime) - Date.parse(p.metadata.creationTimestamp)) / 1000 : NaN;
     const job = p.metadata.ownerReferences?.[0]?.kind === "Job";
-    return { pod: p.metadata.name, phase: p.status.phase, ready: job ? p.status.phase === "Succeeded" : ready?.status === "True", seconds, images: p.spec.containers.map((c: any) => c.image).join(" ") };
+    return {
+      pod: p.metadata.name,
+      phase: p.status.phase,
+      ready: job ? p.status.phase === "Succeeded" : ready?.status === "True",
+      seconds,
+      images: p.spec.containers.map((c: any) => c.image).join(" "),
+    };
   });
   // The table in the issue note: time from the pod's creation to Ready, per pod.
   console.log(rows.map((r) => `${r.pod.padEnd(40)} ${r.phase.padEnd(10)} ${String(r.seconds).padStart(5)} s  ${r.images}`).join("\n"));
   expect(rows.filter((r) => !r.ready)).toEqual([]);
   expect(rows.every((r) => r.images.split(" ").every((i: string) => i.startsWith("platform.local/stand-in/")))).toBe(true);
   // Every workload of the platform has a running pod: the four services, datastores, monitoring.
-  for (const name of ["gateway", "refinement-api", "learning-api", "storage-service", "redis-0", "postgres-0", "clickhouse-0", "kafka-0", "prometheus", "alertmanager", "grafana", "kube-state-metrics"]) {
+  for (const name of [
+    "gateway",
+    "refinement-api",
+    "learning-api",
+    "storage-service",
+    "redis-0",
+    "postgres-0",
+    "clickhouse-0",
+    "kafka-0",
+    "prometheus",
+    "alertmanager",
+    "grafana",
+    "kube-state-metrics",
+  ]) {
     expect(rows.filter((r) => r.pod.startsWith(name) && r.phase === "Running").map(() => name)).toEqual([name]);
   }
 });
