@@ -4,7 +4,8 @@
  */
 import { PolicyPack } from "@pulumi/policy";
 import { detectEnvironment } from "./lib/environment";
-import { newState, onConfigureStack, packArgs, setEnvironment } from "./lib/pack";
+import { newState, packArgs, setEnvironment } from "./lib/pack";
+import { onConfigureStack } from "./lib/sdk-internals";
 import { RULES } from "./rules";
 
 // PolicyPack reads the pack's version from package.json in the working directory, and not every

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { SECRET_KEYS } from "../config/schema";
+import { recordRequests, Recorded, unwrapSecrets } from "./sdk-internals";
 
 export interface Registered {
   type: string;
@@ -46,18 +47,6 @@ export function flatConfig(config: Record<string, unknown>): Record<string, stri
   return Object.fromEntries(Object.entries(config).map(([k, v]) => [`platform:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
-/** Pulumi's wire marker for a secret value: { [SIG_KEY]: SECRET_SIG, value }. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-/** Inputs with secret markers removed, so checks see the values that reach Kubernetes. */
-function unwrapSecrets(v: any): any {
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (v === null || typeof v !== "object") return v;
-  if (v[SIG_KEY] === SECRET_SIG) return unwrapSecrets(v.value);
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
-}
-
 /** A stand-in for a generated value, fixed by its resource, so two runs of a program compare equal. */
 function fakeSecret(kind: string, name: string): string {
   return `${kind}${name.replace(/[^A-Za-z0-9]/g, "")}Q9x7LmZ2pW4v`;
@@ -82,53 +71,6 @@ function mockState(type: string, name: string, inputs: Record<string, any>, gene
     default:
       return { ...inputs };
   }
-}
-
-const HOOK_BINDINGS = ["BeforeCreate", "AfterCreate", "BeforeUpdate", "AfterUpdate", "BeforeDelete", "AfterDelete"];
-
-/**
- * Pulumi's mock monitor cannot register resource hooks (3.248 to 3.270 have no registerResourceHook on it), so
- * a program that binds hooks would fail under mocks. Accept the registrations and keep, per
- * resource, which hooks the program bound, what it depends on, its protect/retainOnDelete options and
- * its URN and aliases, which the mocks' newResource does not see, so tests can assert them; hooks
- * never run here.
- */
-type Recorded = Pick<Registered, "hooks" | "dependsOn" | "protect" | "retainOnDelete" | "urn" | "aliases">;
-
-/** URNs a resource answers to besides its own: its aliases, and its parent's carried down as the engine does. */
-function aliasUrns(monitor: any, req: any, aliasesOf: Map<string, string[]>): string[] {
-  const parent: string = req.getParent();
-  const parents = parent ? [parent, ...(aliasesOf.get(parent) ?? [])] : [""];
-  const own = (req.getAliasesList() as any[]).flatMap((a) => {
-    if (a.hasUrn()) return [a.getUrn() as string];
-    const spec = a.getSpec();
-    const under = spec.getNoparent() ? [""] : spec.getParenturn() ? [spec.getParenturn()] : parents;
-    return under.map((p: string) => monitor.newUrn(p, spec.getType() || req.getType(), spec.getName() || req.getName()) as string);
-  });
-  const inherited = parents.slice(1).map((p) => monitor.newUrn(p, req.getType(), req.getName()) as string);
-  return [...new Set([...own, ...inherited])];
-}
-
-function recordRequests(monitor: any, requests: Map<string, Recorded>): void {
-  const aliasesOf = new Map<string, string[]>();
-  monitor.registerResourceHook = (_req: unknown, callback: (err: null, res: object) => void) => callback(null, {});
-  const registerResource = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: unknown) => {
-    const binding = req.getHooks?.();
-    const hooks = binding ? Object.fromEntries(HOOK_BINDINGS.map((b) => [b[0].toLowerCase() + b.slice(1), binding[`get${b}List`]() as string[]] as const).filter(([, names]) => names.length > 0)) : {};
-    const urn: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
-    const aliases = aliasUrns(monitor, req, aliasesOf);
-    aliasesOf.set(urn, aliases);
-    requests.set(`${req.getType()}::${req.getName()}`, {
-      hooks,
-      dependsOn: req.getDependenciesList(),
-      protect: req.getProtect() ?? false,
-      retainOnDelete: req.getRetainondelete() ?? false,
-      urn,
-      aliases,
-    });
-    return registerResource(req, callback);
-  };
 }
 
 export interface RunOptions {
@@ -160,7 +102,7 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
     pulumi.runtime.setMocks(
       {
         newResource: (args) => {
-          const inputs = unwrapSecrets(args.inputs);
+          const inputs = unwrapSecrets(pulumi, args.inputs);
           resources.push({
             type: args.type,
             name: args.name,

@@ -3,22 +3,10 @@
  * kind, name, namespace, labels and annotations pulled out, and values the engine cannot know
  * during a preview (e.g. a generated password before it exists) replaced by UNKNOWN.
  */
-// The sentinels are internal to @pulumi/policy (its typings leave them out), hence require().
-const proxy: Record<string, string> = require("@pulumi/policy/proxy");
+import { UNKNOWN_SENTINELS } from "./sdk-internals";
 
 /** Stands for a value Pulumi cannot know yet (preview of a create); rules never judge it. */
 export const UNKNOWN = "<unknown until the resource is created>";
-
-/** The policy SDK's sentinels for unknown values. */
-const UNKNOWN_SENTINELS = new Set<unknown>([
-  proxy.unknownBooleanValue,
-  proxy.unknownNumberValue,
-  proxy.unknownStringValue,
-  proxy.unknownArrayValue,
-  proxy.unknownAssetValue,
-  proxy.unknownArchiveValue,
-  proxy.unknownObjectValue,
-]);
 
 /** A resource as both entry points hand it over: Pulumi type token, Pulumi name, inputs. */
 export interface InputResource {

@@ -15,13 +15,9 @@ import type { PolicyConfigSchema, PolicyPackArgs, PolicyResource, ReportViolatio
 import { applyExemptions, Environment, EXEMPTION_RULE, EXEMPTIONS_REPORT, mergeParams, Rule } from "./engine";
 import { Detected, detectEnvironment } from "./environment";
 import { InputResource, toK8s, toK8sAll } from "./k8s";
+import { rawProps } from "./sdk-internals";
 
 type Policy = ResourceValidationPolicy | StackValidationPolicy;
-
-/** The SDK wraps props in a proxy that throws on unknown values; the rules read the plain target. */
-function rawProps(props: any): Record<string, any> {
-  return (props && props["__getSpecialProxyTarget"]) ?? props ?? {};
-}
 
 function configSchema(rule: Rule): PolicyConfigSchema {
   return { properties: Object.fromEntries(Object.entries(rule.schema).map(([k, v]) => [k, v as any])) };
@@ -107,31 +103,4 @@ export function setEnvironment(args: PolicyPackArgs, rules: Rule[], state: PackS
     const rule = rules.find((r) => r.name === p.name);
     if (rule) p.enforcementLevel = rule.levels[detected.environment];
   }
-}
-
-/**
- * Calls `listener` with the stack name and configuration the engine sends in ConfigureStack.
- * @pulumi/policy 1.21 answers that call but reads only the stack tags from it; a language host that
- * does not pass the configuration to the pack's environment (PULUMI_CONFIG) leaves this as the only
- * way for the pack to learn its stack. Wraps the handler when the SDK registers its gRPC service.
- */
-export function onConfigureStack(listener: (stack: string, config: Record<string, string>) => void): void {
-  const grpc = require("@grpc/grpc-js");
-  const addService = grpc.Server.prototype.addService;
-  grpc.Server.prototype.addService = function (service: unknown, impl: Record<string, any>) {
-    const inner = impl?.configureStack;
-    if (typeof inner !== "function") return addService.call(this, service, impl);
-    const configureStack = (call: any, callback: unknown) => {
-      try {
-        const req = call.request;
-        const config: Record<string, string> = {};
-        req.getConfigMap().forEach((v: string, k: string) => (config[k] = v));
-        listener(req.getStack(), config);
-      } catch {
-        // An older engine without these fields: keep the environment decided at start.
-      }
-      return inner(call, callback);
-    };
-    return addService.call(this, service, { ...impl, configureStack });
-  };
 }

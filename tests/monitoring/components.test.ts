@@ -6,8 +6,8 @@ import { ruleFiles } from "../../monitoring/rule-files";
 import { byName, GRAFANA_PASSWORD, GRAFANA_SECRET, MonitoringRun, ofKind, runMonitoring } from "./harness";
 
 const WORKLOADS = { prometheus: "apps/v1:StatefulSet", alertmanager: "apps/v1:StatefulSet", grafana: "apps/v1:Deployment", "kube-state-metrics": "apps/v1:Deployment" } as const;
-const PULUMI_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const PULUMI_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+// Pulumi's wire marker for a secret value, from the SDK.
+const { specialSigKey: PULUMI_SIG_KEY, specialSecretSig: PULUMI_SECRET_SIG } = require("@pulumi/pulumi").runtime as { specialSigKey: string; specialSecretSig: string };
 const CLUSTER_SCOPED = new Set(["rbac.authorization.k8s.io/v1:ClusterRole", "rbac.authorization.k8s.io/v1:ClusterRoleBinding"]);
 
 const runs: Partial<Record<"dev" | "prod", MonitoringRun>> = {};
