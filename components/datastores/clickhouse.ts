@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { PlatformConfig } from "../../config/schema";
 import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
-import { configChecksum, container, resourceRequirements, workloadLabels } from "../shared/workload";
-import { Datastore, EnvVar, fromSecret } from "./datastore";
+import { configChecksum, container, fromSecret, resourceRequirements, workloadLabels, type EnvVar } from "../shared/workload";
+import type { Datastore } from "./datastore";
 import { statefulWorkload } from "./stateful";
 
 export interface ClickHouseArgs {

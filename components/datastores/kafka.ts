@@ -10,8 +10,8 @@ import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import type { PlatformConfig } from "../../config/schema";
 import { parseMemory } from "../../config/quantities";
-import { configChecksum, container, resourceRequirements, podDefaults, scrapeAnnotations, selectorLabels, serviceAccount, workloadLabels } from "../shared/workload";
-import { Datastore, EnvVar } from "./datastore";
+import { configChecksum, container, deployment, exporterContainer, podDefaults, resourceRequirements, serviceAccount, workloadLabels, type EnvVar } from "../shared/workload";
+import type { Datastore } from "./datastore";
 import { keepData } from "../shared/data-safety";
 import { statefulWorkload } from "./stateful";
 
@@ -211,39 +211,16 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
 
   private createExporter(args: KafkaArgs, brokers: k8s.apps.v1.StatefulSet): void {
     const opts = { parent: this };
-    const labels = workloadLabels(EXPORTER, "monitoring");
-    const sa = serviceAccount({ name: EXPORTER, namespace: args.namespace, component: "monitoring" }, opts);
-    new k8s.apps.v1.Deployment(
-      EXPORTER,
+    deployment(
       {
-        metadata: {
-          name: EXPORTER,
-          namespace: args.namespace,
-          labels,
-          annotations: { "policy.platform/exempt.workload-autoscaling": "a single metrics exporter; a second replica would double every series" },
-        },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: selectorLabels(EXPORTER) },
-          template: {
-            metadata: { labels, annotations: scrapeAnnotations(EXPORTER_PORT) },
-            spec: {
-              serviceAccountName: sa.metadata.name,
-              ...podDefaults(65534),
-              containers: [
-                container({
-                  name: "exporter",
-                  image: args.config.exporterImage,
-                  args: this.brokers.map((b) => `--kafka.server=${b}`),
-                  ports: [{ name: "metrics", containerPort: EXPORTER_PORT }],
-                  resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
-                  livenessProbe: { httpGet: { path: "/healthz", port: EXPORTER_PORT }, periodSeconds: 20 },
-                  readinessProbe: { httpGet: { path: "/healthz", port: EXPORTER_PORT }, periodSeconds: 10 },
-                }),
-              ],
-            },
-          },
-        },
+        name: EXPORTER,
+        namespace: args.namespace,
+        component: "monitoring",
+        replicas: 1,
+        uid: 65534,
+        annotations: { "policy.platform/exempt.workload-autoscaling": "a single metrics exporter; a second replica would double every series" },
+        metrics: { port: EXPORTER_PORT },
+        containers: [exporterContainer({ image: args.config.exporterImage, port: EXPORTER_PORT, healthPath: "/healthz", memoryLimit: "128Mi", args: this.brokers.map((b) => `--kafka.server=${b}`) })],
       },
       { ...opts, dependsOn: [brokers] },
     );

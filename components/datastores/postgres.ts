@@ -8,8 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseMemory } from "../../config/quantities";
 import type { PlatformConfig } from "../../config/schema";
 import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
-import { container, resourceRequirements, podDefaults, serviceAccount, workloadLabels } from "../shared/workload";
-import { Datastore, EnvVar, fromSecret } from "./datastore";
+import { container, exporterContainer, fromSecret, podDefaults, resourceRequirements, serviceAccount, workloadLabels, type EnvVar } from "../shared/workload";
+import type { Datastore } from "./datastore";
 import { keepData } from "../shared/data-safety";
 import { statefulWorkload } from "./stateful";
 
@@ -123,14 +123,12 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
               { name: "dshm", mountPath: "/dev/shm" },
             ],
           }),
-          container({
-            name: "exporter",
+          exporterContainer({
             image: c.exporterImage,
+            port: METRICS_PORT,
+            healthPath: "/",
+            memoryLimit: "128Mi",
             env: [{ name: "DATA_SOURCE_URI", value: `localhost:${PORT}/${c.database}?sslmode=disable` }, { name: "DATA_SOURCE_USER", value: c.user }, fromSecret("DATA_SOURCE_PASS", ref)],
-            ports: [{ name: "metrics", containerPort: METRICS_PORT }],
-            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
-            livenessProbe: { httpGet: { path: "/", port: METRICS_PORT }, periodSeconds: 20 },
-            readinessProbe: { httpGet: { path: "/", port: METRICS_PORT }, periodSeconds: 10 },
           }),
         ],
       },

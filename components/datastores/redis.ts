@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseMemory } from "../../config/quantities";
 import type { PlatformConfig } from "../../config/schema";
 import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
-import { container, resourceRequirements } from "../shared/workload";
-import { Datastore, EnvVar, fromSecret } from "./datastore";
+import { container, exporterContainer, fromSecret, resourceRequirements, type EnvVar } from "../shared/workload";
+import type { Datastore } from "./datastore";
 import { statefulWorkload } from "./stateful";
 
 export interface RedisArgs {
@@ -82,15 +82,7 @@ export class Redis extends pulumi.ComponentResource implements Datastore {
               { name: "tmp", mountPath: "/tmp" },
             ],
           }),
-          container({
-            name: "exporter",
-            image: c.exporterImage,
-            env: [{ name: "REDIS_ADDR", value: `redis://localhost:${PORT}` }, auth],
-            ports: [{ name: "metrics", containerPort: METRICS_PORT }],
-            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-            livenessProbe: { httpGet: { path: "/health", port: METRICS_PORT }, periodSeconds: 20 },
-            readinessProbe: { httpGet: { path: "/health", port: METRICS_PORT }, periodSeconds: 10 },
-          }),
+          exporterContainer({ image: c.exporterImage, port: METRICS_PORT, healthPath: "/health", memoryLimit: "64Mi", env: [{ name: "REDIS_ADDR", value: `redis://localhost:${PORT}` }, auth] }),
         ],
       },
       this,

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterIpService, ContainerSpec, disruptionBudget, podDefaults, scrapeAnnotations, selectorLabels, serviceAccount, spreadOverNodes, workloadLabels } from "../shared/workload";
+import { clusterIpService, ContainerSpec, disruptionBudget, statefulSet } from "../shared/workload";
 import { keepData } from "../shared/data-safety";
 
 export interface StatefulWorkloadArgs {
@@ -37,53 +37,32 @@ export interface StatefulWorkload {
   statefulSet: k8s.apps.v1.StatefulSet;
 }
 
-function podAnnotations(args: StatefulWorkloadArgs): Record<string, pulumi.Input<string>> | undefined {
-  const all = { ...(args.metricsPort === undefined ? {} : scrapeAnnotations(args.metricsPort, args.metricsPath)), ...args.podAnnotations };
-  return Object.keys(all).length > 0 ? all : undefined;
-}
-
 export function statefulWorkload(args: StatefulWorkloadArgs, parent: pulumi.Resource): StatefulWorkload {
   const opts = { parent };
-  const labels = workloadLabels(args.name, "datastore");
-  const sa = serviceAccount({ name: args.name, namespace: args.namespace, component: "datastore" }, opts);
   const headless = clusterIpService(args.name, args.namespace, "datastore", args.ports, opts, true);
   const service = clusterIpService(args.name, args.namespace, "datastore", args.ports, opts);
-  const statefulSet = new k8s.apps.v1.StatefulSet(
-    args.name,
+  const { statefulSet: workload } = statefulSet(
     {
-      metadata: { name: args.name, namespace: args.namespace, labels, annotations: args.annotations },
-      spec: {
-        serviceName: headless.metadata.name,
-        replicas: args.replicas,
-        podManagementPolicy: "Parallel",
-        // The data volumes outlive the set and a scale-down (also Kubernetes' default, stated so it stays).
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-        selector: { matchLabels: selectorLabels(args.name) },
-        template: {
-          metadata: { labels, annotations: podAnnotations(args) },
-          spec: {
-            serviceAccountName: sa.metadata.name,
-            ...podDefaults(args.uid),
-            topologySpreadConstraints: spreadOverNodes(args.name),
-            terminationGracePeriodSeconds: 60,
-            containers: args.containers,
-            volumes: [{ name: "tmp", emptyDir: {} }, ...(args.volumes ?? [])],
-          },
-        },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: "data", labels },
-            spec: {
-              accessModes: ["ReadWriteOnce"],
-              storageClassName: args.storageClassName,
-              resources: { requests: { storage: args.storage } },
-            },
-          },
-        ],
-      },
+      name: args.name,
+      namespace: args.namespace,
+      component: "datastore",
+      replicas: args.replicas,
+      uid: args.uid,
+      annotations: args.annotations,
+      metrics: args.metricsPort === undefined ? undefined : { port: args.metricsPort, path: args.metricsPath },
+      podAnnotations: args.podAnnotations,
+      spread: true,
+      terminationGracePeriodSeconds: 60,
+      containers: args.containers,
+      volumes: [{ name: "tmp", emptyDir: {} }, ...(args.volumes ?? [])],
+      serviceName: headless.metadata.name,
+      podManagementPolicy: "Parallel",
+      // The data volumes outlive the set and a scale-down (also Kubernetes' default, stated so it stays).
+      retainVolumes: true,
+      data: { storage: args.storage, storageClassName: args.storageClassName },
     },
     keepData(args.protect, opts),
   );
   disruptionBudget(args.name, args.namespace, "datastore", opts);
-  return { service, statefulSet };
+  return { service, statefulSet: workload };
 }

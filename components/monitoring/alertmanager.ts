@@ -10,7 +10,7 @@ import type { PlatformConfig } from "../../config/schema";
 import { alertmanagerConfigYaml } from "../../monitoring/alertmanager-config";
 import { ALERTMANAGER, PATHS, PROMETHEUS, RECEIVER_SECRET_KEYS } from "../../monitoring/endpoints";
 import type { Traffic } from "../network/traffic";
-import { clusterIpService, container, resourceRequirements, podDefaults, scrapeAnnotations, selectorLabels, serviceAccount, spreadOverNodes, workloadLabels } from "../shared/workload";
+import { clusterIpService, container, resourceRequirements, statefulSet, workloadLabels } from "../shared/workload";
 import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
 
 export interface AlertmanagerArgs {
@@ -31,13 +31,11 @@ export class Alertmanager extends pulumi.ComponentResource {
     const a = c.alertmanager;
     const child = { parent: this };
     const ns = args.namespace;
-    const labels = workloadLabels(NAME, COMPONENT);
 
     const configYaml = alertmanagerConfigYaml({ slackChannel: a.slackChannel, email: a.email });
     const configCm = configMap(NAME, `${NAME}-config`, ns, { "alertmanager.yml": configYaml }, child);
     this.receiversSecret(ns, c);
 
-    const sa = serviceAccount({ name: NAME, namespace: ns, component: COMPONENT }, child);
     const headless = clusterIpService(
       NAME,
       ns,
@@ -55,56 +53,45 @@ export class Alertmanager extends pulumi.ComponentResource {
     // A single replica has no peers; an empty listen address turns clustering off.
     const cluster = a.replicas > 1 ? [`--cluster.listen-address=:${ALERTMANAGER.clusterPort}`, ...peers] : ["--cluster.listen-address="];
 
-    new k8s.apps.v1.StatefulSet(
-      NAME,
+    statefulSet(
       {
-        metadata: { name: NAME, namespace: ns, labels },
-        spec: {
-          serviceName: headless.metadata.name,
-          replicas: a.replicas,
-          podManagementPolicy: "Parallel",
-          selector: { matchLabels: selectorLabels(NAME) },
-          template: {
-            metadata: { labels, annotations: { ...scrapeAnnotations(ALERTMANAGER.port), ...configChecksum(configYaml) } },
-            spec: {
-              serviceAccountName: sa.metadata.name,
-              ...podDefaults(UID),
-              topologySpreadConstraints: spreadOverNodes(NAME),
-              containers: [
-                container({
-                  name: NAME,
-                  image: a.image,
-                  args: [`--config.file=${PATHS.alertmanagerConfigDir}/alertmanager.yml`, "--storage.path=/alertmanager", `--web.listen-address=:${ALERTMANAGER.port}`, ...cluster],
-                  ports: [
-                    { name: "http", containerPort: ALERTMANAGER.port },
-                    { name: "cluster", containerPort: ALERTMANAGER.clusterPort },
-                  ],
-                  resources: resourceRequirements(a.resources),
-                  livenessProbe: httpProbe("/-/healthy", ALERTMANAGER.port, 15),
-                  readinessProbe: httpProbe("/-/ready", ALERTMANAGER.port, 5),
-                  volumeMounts: [
-                    { name: "data", mountPath: "/alertmanager" },
-                    { name: "config", mountPath: PATHS.alertmanagerConfigDir, readOnly: true },
-                    { name: "receivers", mountPath: PATHS.alertmanagerSecretsDir, readOnly: true },
-                    { name: "tmp", mountPath: "/tmp" },
-                  ],
-                }),
-              ],
-              volumes: [
-                { name: "config", configMap: { name: configCm.metadata.name } },
-                // Optional: Alertmanager runs (and records failed notifications) before the operator adds the Secret.
-                { name: "receivers", secret: { secretName: a.receiversSecretName, optional: true, defaultMode: 0o440 } },
-                { name: "tmp", emptyDir: {} },
-              ],
-            },
-          },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels },
-              spec: { accessModes: ["ReadWriteOnce"], storageClassName: c.storageClassName, resources: { requests: { storage: a.storage } } },
-            },
-          ],
-        },
+        name: NAME,
+        namespace: ns,
+        component: COMPONENT,
+        replicas: a.replicas,
+        uid: UID,
+        metrics: { port: ALERTMANAGER.port },
+        podAnnotations: configChecksum(configYaml),
+        spread: true,
+        serviceName: headless.metadata.name,
+        podManagementPolicy: "Parallel",
+        data: { storage: a.storage, storageClassName: c.storageClassName },
+        containers: [
+          container({
+            name: NAME,
+            image: a.image,
+            args: [`--config.file=${PATHS.alertmanagerConfigDir}/alertmanager.yml`, "--storage.path=/alertmanager", `--web.listen-address=:${ALERTMANAGER.port}`, ...cluster],
+            ports: [
+              { name: "http", containerPort: ALERTMANAGER.port },
+              { name: "cluster", containerPort: ALERTMANAGER.clusterPort },
+            ],
+            resources: resourceRequirements(a.resources),
+            livenessProbe: httpProbe("/-/healthy", ALERTMANAGER.port, 15),
+            readinessProbe: httpProbe("/-/ready", ALERTMANAGER.port, 5),
+            volumeMounts: [
+              { name: "data", mountPath: "/alertmanager" },
+              { name: "config", mountPath: PATHS.alertmanagerConfigDir, readOnly: true },
+              { name: "receivers", mountPath: PATHS.alertmanagerSecretsDir, readOnly: true },
+              { name: "tmp", mountPath: "/tmp" },
+            ],
+          }),
+        ],
+        volumes: [
+          { name: "config", configMap: { name: configCm.metadata.name } },
+          // Optional: Alertmanager runs (and records failed notifications) before the operator adds the Secret.
+          { name: "receivers", secret: { secretName: a.receiversSecretName, optional: true, defaultMode: 0o440 } },
+          { name: "tmp", emptyDir: {} },
+        ],
       },
       child,
     );

@@ -3,7 +3,6 @@
  * repository (monitoring/dashboards), so its own database holds nothing that must survive a
  * restart. The admin user and password come from the generated Secret, never inlined.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import { GRAFANA, PATHS, PROMETHEUS } from "../../monitoring/endpoints";
@@ -11,7 +10,7 @@ import { dashboardProviders, dashboards, datasources } from "../../monitoring/gr
 import { toYaml } from "../../monitoring/yaml";
 import type { Credential } from "../secrets/generated-secrets";
 import type { Traffic } from "../network/traffic";
-import { clusterIpService, container, resourceRequirements, podDefaults, scrapeAnnotations, selectorLabels, serviceAccount, workloadLabels } from "../shared/workload";
+import { clusterIpService, container, deployment, fromSecret, resourceRequirements } from "../shared/workload";
 import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
 
 export interface GrafanaArgs {
@@ -35,7 +34,6 @@ export class Grafana extends pulumi.ComponentResource {
     const c = args.config;
     const child = { parent: this };
     const ns = args.namespace;
-    const labels = workloadLabels(NAME, COMPONENT);
 
     const datasourcesYaml = toYaml(datasources(`http://${PROMETHEUS.name}:${PROMETHEUS.port}`, c.prometheus.scrapeInterval));
     const providersYaml = toYaml(dashboardProviders());
@@ -44,75 +42,63 @@ export class Grafana extends pulumi.ComponentResource {
     const providersCm = configMap(NAME, `${NAME}-dashboard-providers`, ns, { "dashboards.yaml": providersYaml }, child);
     const dashboardsCm = configMap(NAME, `${NAME}-dashboards`, ns, boards, child);
 
-    const sa = serviceAccount({ name: NAME, namespace: ns, component: COMPONENT }, child);
     clusterIpService(NAME, ns, COMPONENT, [{ name: "http", port: GRAFANA.port }], child);
 
-    const secretEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: args.admin.ref.name, key } } });
-    new k8s.apps.v1.Deployment(
-      NAME,
+    deployment(
       {
-        metadata: {
-          name: NAME,
-          namespace: ns,
-          labels,
-          annotations: { "policy.platform/exempt.workload-autoscaling": "one Grafana instance with an embedded database; it is not scaled horizontally" },
-        },
-        spec: {
-          replicas: 1,
-          // One embedded SQLite database: never two pods at once.
-          strategy: { type: "Recreate" },
-          selector: { matchLabels: selectorLabels(NAME) },
-          template: {
-            metadata: { labels, annotations: { ...scrapeAnnotations(GRAFANA.port), ...configChecksum(datasourcesYaml, providersYaml, ...Object.values(boards)) } },
-            spec: {
-              serviceAccountName: sa.metadata.name,
-              ...podDefaults(UID),
-              containers: [
-                container({
-                  name: NAME,
-                  image: c.grafana.image,
-                  env: [
-                    secretEnv("GF_SECURITY_ADMIN_USER", ADMIN_USER_KEY),
-                    secretEnv("GF_SECURITY_ADMIN_PASSWORD", args.admin.ref.key),
-                    { name: "GF_PATHS_PROVISIONING", value: PATHS.grafanaProvisioningDir },
-                    // Everything Grafana writes stays on the emptyDir: the root filesystem is read-only.
-                    { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
-                    { name: "GF_PATHS_LOGS", value: "/var/lib/grafana/logs" },
-                    { name: "GF_PATHS_PLUGINS", value: "/var/lib/grafana/plugins" },
-                    { name: "GF_SERVER_HTTP_PORT", value: String(GRAFANA.port) },
-                    { name: "GF_LOG_MODE", value: "console" },
-                    { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
-                    { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
-                    { name: "GF_SECURITY_DISABLE_GRAVATAR", value: "true" },
-                    // No calls out of the cluster: the namespace denies that egress anyway.
-                    { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
-                    { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
-                    { name: "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES", value: "false" },
-                    { name: "GF_NEWS_NEWS_FEED_ENABLED", value: "false" },
-                  ],
-                  ports: [{ name: "http", containerPort: GRAFANA.port }],
-                  resources: resourceRequirements(c.grafana.resources),
-                  livenessProbe: { ...httpProbe("/api/health", GRAFANA.port, 15, 4), initialDelaySeconds: 30 },
-                  readinessProbe: httpProbe("/api/health", GRAFANA.port, 5),
-                  volumeMounts: [
-                    { name: "data", mountPath: "/var/lib/grafana" },
-                    { name: "tmp", mountPath: "/tmp" },
-                    { name: "datasources", mountPath: `${PATHS.grafanaProvisioningDir}/datasources`, readOnly: true },
-                    { name: "dashboard-providers", mountPath: `${PATHS.grafanaProvisioningDir}/dashboards`, readOnly: true },
-                    { name: "dashboards", mountPath: PATHS.grafanaDashboardsDir, readOnly: true },
-                  ],
-                }),
-              ],
-              volumes: [
-                { name: "data", emptyDir: {} },
-                { name: "tmp", emptyDir: {} },
-                { name: "datasources", configMap: { name: datasourcesCm.metadata.name } },
-                { name: "dashboard-providers", configMap: { name: providersCm.metadata.name } },
-                { name: "dashboards", configMap: { name: dashboardsCm.metadata.name } },
-              ],
-            },
-          },
-        },
+        name: NAME,
+        namespace: ns,
+        component: COMPONENT,
+        annotations: { "policy.platform/exempt.workload-autoscaling": "one Grafana instance with an embedded database; it is not scaled horizontally" },
+        replicas: 1,
+        // One embedded SQLite database: never two pods at once.
+        strategy: { type: "Recreate" },
+        uid: UID,
+        metrics: { port: GRAFANA.port },
+        podAnnotations: configChecksum(datasourcesYaml, providersYaml, ...Object.values(boards)),
+        containers: [
+          container({
+            name: NAME,
+            image: c.grafana.image,
+            env: [
+              fromSecret("GF_SECURITY_ADMIN_USER", args.admin.ref, ADMIN_USER_KEY),
+              fromSecret("GF_SECURITY_ADMIN_PASSWORD", args.admin.ref),
+              { name: "GF_PATHS_PROVISIONING", value: PATHS.grafanaProvisioningDir },
+              // Everything Grafana writes stays on the emptyDir: the root filesystem is read-only.
+              { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
+              { name: "GF_PATHS_LOGS", value: "/var/lib/grafana/logs" },
+              { name: "GF_PATHS_PLUGINS", value: "/var/lib/grafana/plugins" },
+              { name: "GF_SERVER_HTTP_PORT", value: String(GRAFANA.port) },
+              { name: "GF_LOG_MODE", value: "console" },
+              { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
+              { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
+              { name: "GF_SECURITY_DISABLE_GRAVATAR", value: "true" },
+              // No calls out of the cluster: the namespace denies that egress anyway.
+              { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
+              { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
+              { name: "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES", value: "false" },
+              { name: "GF_NEWS_NEWS_FEED_ENABLED", value: "false" },
+            ],
+            ports: [{ name: "http", containerPort: GRAFANA.port }],
+            resources: resourceRequirements(c.grafana.resources),
+            livenessProbe: { ...httpProbe("/api/health", GRAFANA.port, 15, 4), initialDelaySeconds: 30 },
+            readinessProbe: httpProbe("/api/health", GRAFANA.port, 5),
+            volumeMounts: [
+              { name: "data", mountPath: "/var/lib/grafana" },
+              { name: "tmp", mountPath: "/tmp" },
+              { name: "datasources", mountPath: `${PATHS.grafanaProvisioningDir}/datasources`, readOnly: true },
+              { name: "dashboard-providers", mountPath: `${PATHS.grafanaProvisioningDir}/dashboards`, readOnly: true },
+              { name: "dashboards", mountPath: PATHS.grafanaDashboardsDir, readOnly: true },
+            ],
+          }),
+        ],
+        volumes: [
+          { name: "data", emptyDir: {} },
+          { name: "tmp", emptyDir: {} },
+          { name: "datasources", configMap: { name: datasourcesCm.metadata.name } },
+          { name: "dashboard-providers", configMap: { name: providersCm.metadata.name } },
+          { name: "dashboards", configMap: { name: dashboardsCm.metadata.name } },
+        ],
       },
       child,
     );

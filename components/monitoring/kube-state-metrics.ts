@@ -4,12 +4,11 @@
  * limits for the memory/CPU alerts, HPA replicas for "at max replicas". Because it watches one
  * namespace, a namespaced Role is all the RBAC it needs.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import { KUBE_STATE_METRICS } from "../../monitoring/endpoints";
 import type { Traffic } from "../network/traffic";
-import { container, resourceRequirements, podDefaults, scrapeAnnotations, selectorLabels, serviceAccount, workloadLabels } from "../shared/workload";
+import { container, deployment, grantRole, resourceRequirements, workloadLabels } from "../shared/workload";
 import { COMPONENT, httpProbe } from "./common";
 
 export interface KubeStateMetricsArgs {
@@ -37,69 +36,48 @@ export class KubeStateMetrics extends pulumi.ComponentResource {
     const c = args.config;
     const child = { parent: this };
     const ns = args.namespace;
-    const labels = workloadLabels(NAME, COMPONENT);
 
-    const sa = serviceAccount({ name: NAME, namespace: ns, component: COMPONENT, automountToken: true }, child);
+    const { serviceAccount } = deployment(
+      {
+        name: NAME,
+        namespace: ns,
+        component: COMPONENT,
+        replicas: 1,
+        uid: UID,
+        annotations: { "policy.platform/exempt.workload-autoscaling": "a single metrics exporter; a second replica would double every series" },
+        metrics: { port: KUBE_STATE_METRICS.port },
+        // Reads the objects' state from the API.
+        apiAccess: true,
+        containers: [
+          container({
+            name: NAME,
+            image: c.kubeStateMetrics.image,
+            args: [
+              pulumi.interpolate`--namespaces=${ns}`,
+              `--resources=${WATCHED.map((w) => w.resource).join(",")}`,
+              `--port=${KUBE_STATE_METRICS.port}`,
+              `--telemetry-port=${KUBE_STATE_METRICS.telemetryPort}`,
+            ],
+            ports: [
+              { name: "metrics", containerPort: KUBE_STATE_METRICS.port },
+              { name: "telemetry", containerPort: KUBE_STATE_METRICS.telemetryPort },
+            ],
+            resources: resourceRequirements(c.kubeStateMetrics.resources),
+            livenessProbe: { ...httpProbe("/livez", KUBE_STATE_METRICS.port, 15), initialDelaySeconds: 5 },
+            readinessProbe: httpProbe("/readyz", KUBE_STATE_METRICS.telemetryPort, 10),
+          }),
+        ],
+      },
+      child,
+    );
     const groups = [...new Set(WATCHED.map((w) => w.apiGroup))];
-    const role = new k8s.rbac.v1.Role(
-      NAME,
+    grantRole(
       {
-        metadata: { name: NAME, namespace: ns, labels },
+        name: NAME,
+        namespace: ns,
+        labels: workloadLabels(NAME, COMPONENT),
         rules: groups.map((g) => ({ apiGroups: [g], resources: WATCHED.filter((w) => w.apiGroup === g).map((w) => w.rbac), verbs: ["list", "watch"] })),
-      },
-      child,
-    );
-    new k8s.rbac.v1.RoleBinding(
-      NAME,
-      {
-        metadata: { name: NAME, namespace: ns, labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-        subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }],
-      },
-      child,
-    );
-
-    new k8s.apps.v1.Deployment(
-      NAME,
-      {
-        metadata: {
-          name: NAME,
-          namespace: ns,
-          labels,
-          annotations: { "policy.platform/exempt.workload-autoscaling": "a single metrics exporter; a second replica would double every series" },
-        },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: selectorLabels(NAME) },
-          template: {
-            metadata: { labels, annotations: scrapeAnnotations(KUBE_STATE_METRICS.port) },
-            spec: {
-              serviceAccountName: sa.metadata.name,
-              ...podDefaults(UID),
-              // Reads the objects' state from the API.
-              automountServiceAccountToken: true,
-              containers: [
-                container({
-                  name: NAME,
-                  image: c.kubeStateMetrics.image,
-                  args: [
-                    pulumi.interpolate`--namespaces=${ns}`,
-                    `--resources=${WATCHED.map((w) => w.resource).join(",")}`,
-                    `--port=${KUBE_STATE_METRICS.port}`,
-                    `--telemetry-port=${KUBE_STATE_METRICS.telemetryPort}`,
-                  ],
-                  ports: [
-                    { name: "metrics", containerPort: KUBE_STATE_METRICS.port },
-                    { name: "telemetry", containerPort: KUBE_STATE_METRICS.telemetryPort },
-                  ],
-                  resources: resourceRequirements(c.kubeStateMetrics.resources),
-                  livenessProbe: { ...httpProbe("/livez", KUBE_STATE_METRICS.port, 15), initialDelaySeconds: 5 },
-                  readinessProbe: httpProbe("/readyz", KUBE_STATE_METRICS.telemetryPort, 10),
-                }),
-              ],
-            },
-          },
-        },
+        serviceAccount,
       },
       child,
     );

@@ -11,7 +11,7 @@ import { PATHS, PROMETHEUS } from "../../monitoring/endpoints";
 import { prometheusConfigYaml } from "../../monitoring/prometheus-config";
 import { ruleFiles } from "../../monitoring/rule-files";
 import type { Traffic } from "../network/traffic";
-import { clusterIpService, container, resourceRequirements, podDefaults, selectorLabels, serviceAccount, workloadLabels } from "../shared/workload";
+import { clusterIpService, container, grantRole, resourceRequirements, statefulSet, workloadLabels } from "../shared/workload";
 import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
 
 export interface PrometheusArgs {
@@ -38,7 +38,6 @@ export class Prometheus extends pulumi.ComponentResource {
     const p = c.prometheus;
     const child = { parent: this };
     const ns = args.namespace;
-    const labels = workloadLabels(NAME, COMPONENT);
 
     const configYaml = prometheusConfigYaml({
       namespace: c.namespace,
@@ -50,70 +49,56 @@ export class Prometheus extends pulumi.ComponentResource {
     const configCm = configMap(NAME, `${NAME}-config`, ns, { "prometheus.yml": configYaml }, child);
     const rulesCm = configMap(NAME, `${NAME}-rules`, ns, rules, child);
 
-    const sa = serviceAccount({ name: NAME, namespace: ns, component: COMPONENT, automountToken: true }, child);
-    this.rbac(ns, c.namespace, sa);
-
     const headless = clusterIpService(NAME, ns, COMPONENT, [{ name: "http", port: PROMETHEUS.port }], child, true);
     clusterIpService(NAME, ns, COMPONENT, [{ name: "http", port: PROMETHEUS.port }], child);
 
-    new k8s.apps.v1.StatefulSet(
-      NAME,
+    const { serviceAccount } = statefulSet(
       {
-        metadata: { name: NAME, namespace: ns, labels },
-        spec: {
-          serviceName: headless.metadata.name,
-          replicas: 1,
-          selector: { matchLabels: selectorLabels(NAME) },
-          template: {
-            metadata: { labels, annotations: configChecksum(configYaml, ...Object.values(rules)) },
-            spec: {
-              serviceAccountName: sa.metadata.name,
-              ...podDefaults(UID),
-              // Kubernetes service discovery calls the API.
-              automountServiceAccountToken: true,
-              terminationGracePeriodSeconds: 120,
-              containers: [
-                container({
-                  name: NAME,
-                  image: p.image,
-                  args: [
-                    `--config.file=${PATHS.prometheusConfigDir}/prometheus.yml`,
-                    "--storage.tsdb.path=/prometheus",
-                    `--storage.tsdb.retention.time=${p.retention}`,
-                    `--storage.tsdb.retention.size=${retentionSize(p.storage)}`,
-                    `--web.listen-address=:${PROMETHEUS.port}`,
-                  ],
-                  ports: [{ name: "http", containerPort: PROMETHEUS.port }],
-                  resources: resourceRequirements(p.resources),
-                  // Replaying the write-ahead log after a restart can take minutes on a large TSDB.
-                  startupProbe: httpProbe("/-/ready", PROMETHEUS.port, 10, 60),
-                  livenessProbe: httpProbe("/-/healthy", PROMETHEUS.port, 15, 4),
-                  readinessProbe: httpProbe("/-/ready", PROMETHEUS.port, 5, 3),
-                  volumeMounts: [
-                    { name: "data", mountPath: "/prometheus" },
-                    { name: "config", mountPath: PATHS.prometheusConfigDir, readOnly: true },
-                    { name: "rules", mountPath: PATHS.prometheusRulesDir, readOnly: true },
-                    { name: "tmp", mountPath: "/tmp" },
-                  ],
-                }),
-              ],
-              volumes: [
-                { name: "config", configMap: { name: configCm.metadata.name } },
-                { name: "rules", configMap: { name: rulesCm.metadata.name } },
-                { name: "tmp", emptyDir: {} },
-              ],
-            },
-          },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels },
-              spec: { accessModes: ["ReadWriteOnce"], storageClassName: c.storageClassName, resources: { requests: { storage: p.storage } } },
-            },
-          ],
-        },
+        name: NAME,
+        namespace: ns,
+        component: COMPONENT,
+        replicas: 1,
+        uid: UID,
+        podAnnotations: configChecksum(configYaml, ...Object.values(rules)),
+        // Kubernetes service discovery calls the API.
+        apiAccess: true,
+        terminationGracePeriodSeconds: 120,
+        serviceName: headless.metadata.name,
+        data: { storage: p.storage, storageClassName: c.storageClassName },
+        containers: [
+          container({
+            name: NAME,
+            image: p.image,
+            args: [
+              `--config.file=${PATHS.prometheusConfigDir}/prometheus.yml`,
+              "--storage.tsdb.path=/prometheus",
+              `--storage.tsdb.retention.time=${p.retention}`,
+              `--storage.tsdb.retention.size=${retentionSize(p.storage)}`,
+              `--web.listen-address=:${PROMETHEUS.port}`,
+            ],
+            ports: [{ name: "http", containerPort: PROMETHEUS.port }],
+            resources: resourceRequirements(p.resources),
+            // Replaying the write-ahead log after a restart can take minutes on a large TSDB.
+            startupProbe: httpProbe("/-/ready", PROMETHEUS.port, 10, 60),
+            livenessProbe: httpProbe("/-/healthy", PROMETHEUS.port, 15, 4),
+            readinessProbe: httpProbe("/-/ready", PROMETHEUS.port, 5, 3),
+            volumeMounts: [
+              { name: "data", mountPath: "/prometheus" },
+              { name: "config", mountPath: PATHS.prometheusConfigDir, readOnly: true },
+              { name: "rules", mountPath: PATHS.prometheusRulesDir, readOnly: true },
+              { name: "tmp", mountPath: "/tmp" },
+            ],
+          }),
+        ],
+        volumes: [
+          { name: "config", configMap: { name: configCm.metadata.name } },
+          { name: "rules", configMap: { name: rulesCm.metadata.name } },
+          { name: "tmp", emptyDir: {} },
+        ],
       },
       child,
     );
+    this.rbac(ns, c.namespace, serviceAccount);
 
     const egress = c.kubernetesEgress;
     this.traffic = {
@@ -128,41 +113,23 @@ export class Prometheus extends pulumi.ComponentResource {
   }
 
   /** Pods of the platform namespace (namespaced Role); node discovery and kubelet metrics (ClusterRole). */
-  private rbac(ns: pulumi.Input<string>, namespace: string, sa: k8s.core.v1.ServiceAccount): void {
-    const child = { parent: this };
+  private rbac(ns: pulumi.Input<string>, namespace: string, serviceAccount: k8s.core.v1.ServiceAccount): void {
     const labels = workloadLabels(NAME, COMPONENT);
-    const subjects = [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }];
-    const role = new k8s.rbac.v1.Role(
-      `${NAME}-discovery`,
-      { metadata: { name: `${NAME}-discovery`, namespace: ns, labels }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }] },
-      child,
-    );
-    new k8s.rbac.v1.RoleBinding(
-      `${NAME}-discovery`,
-      {
-        metadata: { name: `${NAME}-discovery`, namespace: ns, labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-        subjects,
-      },
-      child,
-    );
+    grantRole({ name: `${NAME}-discovery`, namespace: ns, labels, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }], serviceAccount }, { parent: this });
     // Cluster-scoped names carry the namespace so dev and prod can share a cluster.
-    const clusterName = `${namespace}-${NAME}-nodes`;
-    const clusterRole = new k8s.rbac.v1.ClusterRole(
-      clusterName,
+    grantRole(
       {
-        metadata: { name: clusterName, labels },
+        name: `${namespace}-${NAME}-nodes`,
+        namespace: ns,
+        clusterWide: true,
+        labels,
         rules: [
           { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
           { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] },
         ],
+        serviceAccount,
       },
-      child,
-    );
-    new k8s.rbac.v1.ClusterRoleBinding(
-      clusterName,
-      { metadata: { name: clusterName, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name }, subjects },
-      child,
+      { parent: this },
     );
   }
 }

@@ -9,7 +9,7 @@ import * as random from "@pulumi/random";
 import { createHash, createHmac } from "crypto";
 import type { GeneratedSecretName, PlatformConfig } from "../../config/schema";
 import { keepData } from "../shared/data-safety";
-import type { EnvVar } from "../datastores/datastore";
+import type { EnvVar } from "../shared/workload";
 
 export interface SecretRef {
   /** Kubernetes Secret name. */

@@ -8,20 +8,8 @@ import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../../config/schema";
-import type { EnvVar } from "../datastores/datastore";
 import type { Traffic } from "../network/traffic";
-import {
-  clusterIpService,
-  container,
-  disruptionBudget,
-  resourceRequirements,
-  podDefaults,
-  scrapeAnnotations,
-  selectorLabels,
-  serviceAccount,
-  spreadOverNodes,
-  workloadLabels,
-} from "../shared/workload";
+import { clusterIpService, container, deployment as workloadDeployment, disruptionBudget, resourceRequirements, workloadLabels, type EnvVar } from "../shared/workload";
 
 export interface GrpcServiceArgs {
   namespace: pulumi.Input<string>;
@@ -48,43 +36,36 @@ export class GrpcService extends pulumi.ComponentResource {
     const labels = workloadLabels(name, COMPONENT);
     this.image = this.resolveImage(name, c);
 
-    const sa = serviceAccount({ name, namespace: args.namespace, component: COMPONENT }, child);
     const probe = (initialDelaySeconds: number) => ({ grpc: { port: c.port }, initialDelaySeconds, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
-    const deployment = new k8s.apps.v1.Deployment(
-      name,
+    const { deployment } = workloadDeployment(
       {
-        metadata: { name, namespace: args.namespace, labels },
-        spec: {
-          replicas: c.replicas.min,
-          revisionHistoryLimit: 10,
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          selector: { matchLabels: selectorLabels(name) },
-          template: {
-            metadata: { labels, annotations: { ...scrapeAnnotations(c.metricsPort), ...args.podAnnotations } },
-            spec: {
-              serviceAccountName: sa.metadata.name,
-              ...podDefaults(UID),
-              topologySpreadConstraints: spreadOverNodes(name),
-              containers: [
-                container({
-                  name,
-                  image: this.image,
-                  env: [{ name: "SERVER_PORT", value: String(c.port) }, ...args.env],
-                  ports: [
-                    { name: "grpc", containerPort: c.port },
-                    { name: "metrics", containerPort: c.metricsPort },
-                  ],
-                  resources: resourceRequirements(c.resources),
-                  startupProbe: { grpc: { port: c.port }, periodSeconds: 5, failureThreshold: 30 },
-                  livenessProbe: probe(10),
-                  readinessProbe: probe(2),
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                }),
-              ],
-              volumes: [{ name: "tmp", emptyDir: {} }],
-            },
-          },
-        },
+        name,
+        namespace: args.namespace,
+        component: COMPONENT,
+        replicas: c.replicas.min,
+        uid: UID,
+        revisionHistoryLimit: 10,
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        spread: true,
+        metrics: { port: c.metricsPort },
+        podAnnotations: args.podAnnotations,
+        containers: [
+          container({
+            name,
+            image: this.image,
+            env: [{ name: "SERVER_PORT", value: String(c.port) }, ...args.env],
+            ports: [
+              { name: "grpc", containerPort: c.port },
+              { name: "metrics", containerPort: c.metricsPort },
+            ],
+            resources: resourceRequirements(c.resources),
+            startupProbe: { grpc: { port: c.port }, periodSeconds: 5, failureThreshold: 30 },
+            livenessProbe: probe(10),
+            readinessProbe: probe(2),
+            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+          }),
+        ],
+        volumes: [{ name: "tmp", emptyDir: {} }],
       },
       // The HPA owns the replica count after the first rollout.
       { ...child, ignoreChanges: ["spec.replicas"] },

@@ -1,15 +1,21 @@
 /**
  * Pieces every workload shares: labels, Pod Security `restricted` contexts, scrape annotations,
- * and the ServiceAccount each workload gets (no token unless it must talk to the API).
+ * the ServiceAccount each workload gets (no token unless it must talk to the API), and the one
+ * skeleton Deployments and StatefulSets are built from (`deployment`, `statefulSet`), with the
+ * exporter sidecar, RBAC and Secret-reference helpers beside it.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { PlatformConfig } from "../../config/schema";
+import type { SecretRef } from "../secrets/generated-secrets";
 
 type Input<T> = pulumi.Input<T>;
 export type ContainerSpec = k8s.types.input.core.v1.Container;
 export type PodSpec = k8s.types.input.core.v1.PodSpec;
+export type Volume = k8s.types.input.core.v1.Volume;
+export type EnvVar = k8s.types.input.core.v1.EnvVar;
+export type PolicyRule = k8s.types.input.rbac.v1.PolicyRule;
 export type Resources = PlatformConfig["redis"]["resources"];
 
 /** The label that NetworkPolicies, Services and PDBs select on. */
@@ -137,4 +143,152 @@ export function disruptionBudget(name: string, namespace: Input<string>, compone
     },
     opts,
   );
+}
+
+/** An environment variable read from a key of a Secret (by default the key the reference names). */
+export function fromSecret(name: string, ref: SecretRef, key = ref.key): EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: ref.name, key } } };
+}
+
+/** What the pods of every workload share, Deployment or StatefulSet. */
+export interface WorkloadArgs {
+  /** Name of the workload, its ServiceAccount and its pods' `app.kubernetes.io/name`. */
+  name: string;
+  namespace: Input<string>;
+  component: ComponentKind;
+  replicas: number;
+  /** The user every container runs as (Pod Security `restricted`); also owns mounted volumes. */
+  uid: number;
+  containers: ContainerSpec[];
+  volumes?: Volume[];
+  /** Annotations on the workload object, e.g. reasoned policy exemptions. */
+  annotations?: Record<string, string>;
+  /** Scraped by Prometheus on this port (and path) when set. */
+  metrics?: { port: number; path?: string };
+  /** Further pod template annotations: checksums of what the pods read only at start, so a change rolls them. */
+  podAnnotations?: Record<string, Input<string>>;
+  /** The pods call the Kubernetes API: the ServiceAccount mounts a token. */
+  apiAccess?: boolean;
+  /** Spread the replicas over nodes, so one node loss does not take the whole workload down. */
+  spread?: boolean;
+  terminationGracePeriodSeconds?: number;
+}
+
+export interface DeploymentArgs extends WorkloadArgs {
+  strategy?: k8s.types.input.apps.v1.DeploymentStrategy;
+  revisionHistoryLimit?: number;
+}
+
+export interface StatefulSetArgs extends WorkloadArgs {
+  /** The headless Service that gives the pods stable DNS names. */
+  serviceName: Input<string>;
+  podManagementPolicy?: "Parallel" | "OrderedReady";
+  /** State the volumes' retention when the set is deleted or scaled down (Kubernetes' default is Retain too). */
+  retainVolumes?: boolean;
+  /** A `data` volume claimed per pod; containers mount it by that name. */
+  data?: { storage: string; storageClassName?: string };
+}
+
+function podTemplate(args: WorkloadArgs, sa: k8s.core.v1.ServiceAccount): k8s.types.input.core.v1.PodTemplateSpec {
+  const annotations = { ...(args.metrics ? scrapeAnnotations(args.metrics.port, args.metrics.path) : {}), ...args.podAnnotations };
+  return {
+    metadata: { labels: workloadLabels(args.name, args.component), annotations: Object.keys(annotations).length > 0 ? annotations : undefined },
+    spec: {
+      serviceAccountName: sa.metadata.name,
+      ...podDefaults(args.uid),
+      ...(args.apiAccess ? { automountServiceAccountToken: true } : {}),
+      ...(args.spread ? { topologySpreadConstraints: spreadOverNodes(args.name) } : {}),
+      terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+      containers: args.containers,
+      volumes: args.volumes,
+    },
+  };
+}
+
+function workloadMetadata(args: WorkloadArgs): k8s.types.input.meta.v1.ObjectMeta {
+  return { name: args.name, namespace: args.namespace, labels: workloadLabels(args.name, args.component), annotations: args.annotations };
+}
+
+function ownServiceAccount(args: WorkloadArgs, opts: pulumi.CustomResourceOptions): k8s.core.v1.ServiceAccount {
+  return serviceAccount({ name: args.name, namespace: args.namespace, component: args.component, automountToken: args.apiAccess }, { parent: opts.parent });
+}
+
+/** A Deployment with its own ServiceAccount; `opts` apply to the Deployment (e.g. ignoreChanges). */
+export function deployment(args: DeploymentArgs, opts: pulumi.CustomResourceOptions): { serviceAccount: k8s.core.v1.ServiceAccount; deployment: k8s.apps.v1.Deployment } {
+  const sa = ownServiceAccount(args, opts);
+  const workload = new k8s.apps.v1.Deployment(
+    args.name,
+    {
+      metadata: workloadMetadata(args),
+      spec: {
+        replicas: args.replicas,
+        revisionHistoryLimit: args.revisionHistoryLimit,
+        strategy: args.strategy,
+        selector: { matchLabels: selectorLabels(args.name) },
+        template: podTemplate(args, sa),
+      },
+    },
+    opts,
+  );
+  return { serviceAccount: sa, deployment: workload };
+}
+
+/** A StatefulSet with its own ServiceAccount; `opts` apply to the StatefulSet (e.g. protection). */
+export function statefulSet(args: StatefulSetArgs, opts: pulumi.CustomResourceOptions): { serviceAccount: k8s.core.v1.ServiceAccount; statefulSet: k8s.apps.v1.StatefulSet } {
+  const sa = ownServiceAccount(args, opts);
+  const labels = workloadLabels(args.name, args.component);
+  const workload = new k8s.apps.v1.StatefulSet(
+    args.name,
+    {
+      metadata: workloadMetadata(args),
+      spec: {
+        serviceName: args.serviceName,
+        replicas: args.replicas,
+        podManagementPolicy: args.podManagementPolicy,
+        persistentVolumeClaimRetentionPolicy: args.retainVolumes ? { whenDeleted: "Retain", whenScaled: "Retain" } : undefined,
+        selector: { matchLabels: selectorLabels(args.name) },
+        template: podTemplate(args, sa),
+        volumeClaimTemplates: args.data
+          ? [{ metadata: { name: "data", labels }, spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.data.storageClassName, resources: { requests: { storage: args.data.storage } } } }]
+          : undefined,
+      },
+    },
+    opts,
+  );
+  return { serviceAccount: sa, statefulSet: workload };
+}
+
+/** A metrics exporter beside (or for) a server: small fixed resources, health on its HTTP port. */
+export function exporterContainer(args: { image: Input<string>; port: number; healthPath: string; memoryLimit: string; env?: EnvVar[]; args?: Input<string>[] }): ContainerSpec {
+  const health = { httpGet: { path: args.healthPath, port: args.port } };
+  return container({
+    name: "exporter",
+    image: args.image,
+    args: args.args,
+    env: args.env,
+    ports: [{ name: "metrics", containerPort: args.port }],
+    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: args.memoryLimit } },
+    livenessProbe: { ...health, periodSeconds: 20 },
+    readinessProbe: { ...health, periodSeconds: 10 },
+  });
+}
+
+/**
+ * A role for a workload's ServiceAccount (in `namespace`) and its binding, both named `name`: a
+ * namespaced Role, or with `clusterWide` a ClusterRole, whose name must then be unique in the cluster.
+ */
+export function grantRole(
+  args: { name: string; namespace: Input<string>; clusterWide?: boolean; labels: Record<string, string>; rules: PolicyRule[]; serviceAccount: k8s.core.v1.ServiceAccount },
+  opts: pulumi.CustomResourceOptions,
+): void {
+  const subjects = [{ kind: "ServiceAccount", name: args.serviceAccount.metadata.name, namespace: args.namespace }];
+  if (args.clusterWide) {
+    const metadata = { name: args.name, labels: args.labels };
+    const role = new k8s.rbac.v1.ClusterRole(args.name, { metadata, rules: args.rules }, opts);
+    new k8s.rbac.v1.ClusterRoleBinding(args.name, { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name }, subjects }, opts);
+  } else {
+    const metadata = { name: args.name, namespace: args.namespace, labels: args.labels };
+    const role = new k8s.rbac.v1.Role(args.name, { metadata, rules: args.rules }, opts);
+    new k8s.rbac.v1.RoleBinding(args.name, { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects }, opts);
+  }
 }
