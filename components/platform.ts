@@ -4,7 +4,8 @@
  * entries), and what operators get as stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { dataProtected, DATASTORES, DatastoreName, PlatformConfig } from "../config/schema";
+import { createHash } from "crypto";
+import { dataProtected, DATASTORES, DatastoreName, PlatformConfig, SECRET_KEYS } from "../config/schema";
 import { PlatformBase } from "./base/namespace";
 import { ClickHouse } from "./datastores/clickhouse";
 import type { Datastore } from "./datastores/datastore";
@@ -12,17 +13,40 @@ import { fromSecret, type EnvVar } from "./shared/workload";
 import { Kafka } from "./datastores/kafka";
 import { Postgres } from "./datastores/postgres";
 import { Redis } from "./datastores/redis";
-import { PostDeployGate } from "./health/post-deploy-gate";
-import { healthTargets } from "./health/targets";
+import { healthTargets, PostDeployGate } from "./health/post-deploy-gate";
 import { PublicEntry } from "./ingress/public-entry";
-import { Monitoring } from "./monitoring";
+import { Monitoring, MonitoringArgs } from "./monitoring";
 import { Flow, NetworkPolicies, Traffic } from "./network/traffic";
-import { credentialsChecksum, credentialsIn, GeneratedSecrets } from "./secrets/generated-secrets";
+import { Credential, credentialsChecksum, credentialsIn, GeneratedSecrets } from "./secrets/generated-secrets";
 import { GrpcService } from "./services/grpc-service";
 import type { InClusterTarget } from "../health";
 
 export interface PlatformArgs {
   config: PlatformConfig;
+}
+
+/** A hash of every setting but the credentials (even a hash of one does not belong in a ConfigMap). */
+function settingsFingerprint(c: PlatformConfig): string {
+  const settings = Object.fromEntries(Object.entries(c).filter(([k]) => !(SECRET_KEYS as readonly string[]).includes(k)));
+  return createHash("sha256").update(JSON.stringify(settings)).digest("hex");
+}
+
+/** The monitoring stack's arguments from the stack configuration. */
+export function monitoringArgs(c: PlatformConfig, namespace: pulumi.Input<string>, grafanaAdmin: Credential): MonitoringArgs {
+  return {
+    namespace,
+    namespaceName: c.namespace,
+    environment: c.environment,
+    storageClassName: c.storageClassName,
+    prometheus: c.prometheus,
+    alertmanager: c.alertmanager,
+    alertReceiverSecrets: c.alertReceiverSecrets,
+    grafana: c.grafana,
+    grafanaAdmin,
+    kubeStateMetrics: c.kubeStateMetrics,
+    kubernetesEgress: c.kubernetesEgress,
+    services: Object.keys(c.services),
+  };
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -47,7 +71,20 @@ export class Platform extends pulumi.ComponentResource {
     const base = new PlatformBase("base", { namespace: c.namespace, environment: c.environment, quota: c.quota, protect, dns: c.dns }, child);
     const namespace = base.namespaceName;
     this.namespace = namespace;
-    this.secrets = new GeneratedSecrets("secrets", { namespace, config: c, protect }, child);
+    this.secrets = new GeneratedSecrets(
+      "secrets",
+      {
+        namespace,
+        given: { redis: c.redisPassword, clickhouse: c.clickhousePassword, postgres: c.postgresPassword, grafana: c.grafanaAdminPassword, jwt: c.jwtSecret },
+        accounts: {
+          clickhouse: { user: c.clickhouse.user, database: c.clickhouse.database },
+          postgres: { user: c.postgres.user, database: c.postgres.database },
+          grafanaAdminUser: c.grafana.adminUser,
+        },
+        protect,
+      },
+      child,
+    );
     const creds = this.secrets.credentials;
     const storageClassName = c.storageClassName;
 
@@ -87,7 +124,7 @@ export class Platform extends pulumi.ComponentResource {
     const entry = new PublicEntry("public-entry", { namespace, config: c.ingress, service: { name: publicName, port: publicSvc.port } }, child);
     this.gatewayUrl = entry.url;
 
-    this.monitoring = new Monitoring("monitoring", { namespace, config: c, grafanaAdmin: creds.grafana }, child);
+    this.monitoring = new Monitoring("monitoring", monitoringArgs(c, namespace, creds.grafana), child);
 
     const traffic: Traffic[] = [
       ...Object.values(this.datastores).map((d) => d.traffic),
@@ -100,16 +137,18 @@ export class Platform extends pulumi.ComponentResource {
     this.serviceAddresses = Object.fromEntries(Object.entries(c.services).map(([n, s]) => [n, `${n}:${s.port}`]));
     this.images = Object.fromEntries(services.map(([n, s]) => [n, s.image]));
     this.grafanaAdminPassword = creds.grafana.value;
-    const targets = healthTargets(c, creds, this.monitoring.endpoints);
+    // One check per service and datastore, then the monitoring stack: each component says where it answers.
+    const checks = [...services.map(([, s]) => s.healthCheck), ...Object.values(this.datastores).map((d) => d.healthCheck), ...this.monitoring.healthChecks];
+    const targets = healthTargets(checks);
     this.health = pulumi.secret(pulumi.all([namespace, targets]).apply(([ns, ts]) => ({ namespace: ns, targets: ts })));
     if (c.health.enabled) {
       new PostDeployGate(
         "platform-health",
         {
           namespace,
-          config: c,
-          targets,
-          checks: [...Object.keys(c.services).map((n) => `grpc:${n}`), "redis", "clickhouse", "kafka", "postgres", "prometheus", "grafana"],
+          health: c.health,
+          settingsFingerprint: settingsFingerprint(c),
+          checks,
           images: services.map(([, s]) => s.image),
           credentialsChecksum: credentialsChecksum(Object.values(creds))["checksum/credentials"],
           dependsOn: [redis, clickhouse, kafka, postgres, this.monitoring, entry, ...services.map(([, s]) => s)],

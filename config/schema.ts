@@ -373,6 +373,19 @@ function walk(node: unknown, path: Path, visit: (path: Path, key: string | numbe
 }
 
 export type PlatformConfig = z.infer<typeof configSchema>;
+/** The slices of the configuration the components take (components/*: each component's `XxxArgs`). */
+export type Environment = PlatformConfig["environment"];
+export type RedisConfig = PlatformConfig["redis"];
+export type ClickHouseConfig = PlatformConfig["clickhouse"];
+export type KafkaConfig = PlatformConfig["kafka"];
+export type PostgresConfig = PlatformConfig["postgres"];
+export type PrometheusConfig = PlatformConfig["prometheus"];
+export type AlertmanagerConfig = PlatformConfig["alertmanager"];
+export type AlertReceiverSecrets = NonNullable<PlatformConfig["alertReceiverSecrets"]>;
+export type GrafanaConfig = PlatformConfig["grafana"];
+export type KubeStateMetricsConfig = PlatformConfig["kubeStateMetrics"];
+export type KubernetesEgress = PlatformConfig["kubernetesEgress"];
+export type HealthConfig = PlatformConfig["health"];
 
 /** Whether the stack protects its data (components/shared/data-safety.ts): the key, else on in prod only. */
 export function dataProtected(c: Pick<PlatformConfig, "environment" | "protectData">): boolean {

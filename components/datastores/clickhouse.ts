@@ -8,15 +8,17 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import type { PlatformConfig } from "../../config/schema";
+import type { ClickHouseConfig } from "../../config/schema";
 import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
 import { configChecksum, container, fromSecret, resourceRequirements, workloadLabels, type EnvVar } from "../shared/workload";
+import type { InClusterTarget } from "../../health";
+import type { HealthCheck } from "../shared/health-check";
 import type { Datastore } from "./datastore";
 import { statefulWorkload } from "./stateful";
 
 export interface ClickHouseArgs {
   namespace: pulumi.Input<string>;
-  config: PlatformConfig["clickhouse"];
+  config: ClickHouseConfig;
   storageClassName?: string;
   protect: boolean;
   credential: Credential;
@@ -71,18 +73,20 @@ export const LOGGER_XML = `<clickhouse>
 const SERVER_CONFIG = { "prometheus.xml": PROMETHEUS_XML, "logger.xml": LOGGER_XML };
 
 export class ClickHouse extends pulumi.ComponentResource implements Datastore {
-  public readonly name = "clickhouse";
+  public readonly name: string;
   public readonly clientPort = NATIVE_PORT;
   public readonly traffic;
+  public readonly healthCheck: HealthCheck;
   private readonly args: ClickHouseArgs;
 
   constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:datastores:ClickHouse", name, {}, opts);
+    this.name = name;
     this.args = args;
     const c = args.config;
     const schema = clickhouseSchema(c.database);
     const configMap = new k8s.core.v1.ConfigMap(
-      "clickhouse-config",
+      `${name}-config`,
       {
         // Auto-named: a content change then replaces it create-before-delete and only updates the
         // StatefulSet. A fixed name forces delete-before-replace, which replaced the StatefulSet too
@@ -153,6 +157,20 @@ export class ClickHouse extends pulumi.ComponentResource implements Datastore {
       this,
     );
     this.traffic = { workloads: [{ name: this.name, metricsPort: METRICS_PORT }], flows: [] };
+    // Checked over HTTP, which the check library speaks; clients use the native port.
+    this.healthCheck = {
+      check: name,
+      target: args.credential.value.apply((password): InClusterTarget => ({
+        kind: "clickhouse",
+        name,
+        serviceName: name,
+        servicePort: HTTP_PORT,
+        user: c.user,
+        password,
+        database: c.database,
+        tables: clickhouseTables(c.database),
+      })),
+    };
     this.registerOutputs({ service: service.metadata.name });
   }
 

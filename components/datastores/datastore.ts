@@ -1,5 +1,6 @@
 /** What the platform needs to know about a datastore to wire clients, traffic and health checks. */
 import type { Traffic } from "../network/traffic";
+import type { HealthCheck } from "../shared/health-check";
 import type { EnvVar } from "../shared/workload";
 
 export interface Datastore {
@@ -10,4 +11,6 @@ export interface Datastore {
   /** The environment a client gets: `<addrEnv>=<address>` plus credentials from the Secret. */
   clientEnv(addrEnv: string): EnvVar[];
   readonly traffic: Traffic;
+  /** Its post-deploy check, with the address and credentials of its client port. */
+  readonly healthCheck: HealthCheck;
 }

@@ -8,25 +8,25 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "crypto";
-import type { PlatformConfig } from "../../config/schema";
+import type { KafkaConfig } from "../../config/schema";
 import { parseMemory } from "../../config/quantities";
 import { configChecksum, container, deployment, exporterContainer, podDefaults, resourceRequirements, serviceAccount, workloadLabels, type EnvVar } from "../shared/workload";
+import type { InClusterTarget } from "../../health";
+import type { HealthCheck } from "../shared/health-check";
 import type { Datastore } from "./datastore";
 import { keepData } from "../shared/data-safety";
 import { statefulWorkload } from "./stateful";
 
 export interface KafkaArgs {
   namespace: pulumi.Input<string>;
-  config: PlatformConfig["kafka"];
+  config: KafkaConfig;
   storageClassName?: string;
   protect: boolean;
 }
 
 const PORT = 9092;
 const CONTROLLER_PORT = 9093;
-const EXPORTER = "kafka-exporter";
 const EXPORTER_PORT = 9308;
-const TOPICS_JOB = "kafka-topics";
 const KAFKA_UID = 1000;
 const KAFKA_BIN = "/opt/kafka/bin";
 const DATA_MOUNT = "/var/lib/kafka/data";
@@ -75,7 +75,7 @@ fi`;
  * (Kafka cannot lower them: a smaller count is reported and left), and sets min.insync.replicas.
  * Every step is idempotent, so the Job can rerun any time.
  */
-export function topicsScript(c: PlatformConfig["kafka"], bootstrap: string): string {
+export function topicsScript(c: KafkaConfig, bootstrap: string): string {
   return [
     "set -eu",
     `topics() { ${KAFKA_BIN}/kafka-topics.sh --bootstrap-server ${bootstrap} "$@"; }`,
@@ -95,29 +95,37 @@ export function topicsScript(c: PlatformConfig["kafka"], bootstrap: string): str
   ].join("\n");
 }
 
-/** Broker addresses through the headless Service, e.g. kafka-0.kafka-headless:9092. */
-export function brokerAddresses(brokers: number): string[] {
-  return Array.from({ length: brokers }, (_, i) => `kafka-${i}.kafka-headless:${PORT}`);
+/** Pod addresses of a StatefulSet `name` through its headless Service, e.g. kafka-0.kafka-headless:9092. */
+function podAddresses(name: string, replicas: number, port: number): string[] {
+  return Array.from({ length: replicas }, (_, i) => `${name}-${i}.${name}-headless:${port}`);
 }
 
 export class Kafka extends pulumi.ComponentResource implements Datastore {
-  public readonly name = "kafka";
+  public readonly name: string;
   public readonly clientPort = PORT;
   public readonly traffic;
+  public readonly healthCheck: HealthCheck;
   private readonly brokers: string[];
+  private readonly exporterName: string;
+  private readonly topicsJobName: string;
 
   constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:datastores:Kafka", name, {}, opts);
+    this.name = name;
+    this.exporterName = `${name}-exporter`;
+    this.topicsJobName = `${name}-topics`;
     const c = args.config;
     const child = { parent: this };
-    this.brokers = brokerAddresses(c.brokers);
+    this.brokers = podAddresses(name, c.brokers, PORT);
     // KRaft needs a 16-byte cluster id in URL-safe base64; generated once and kept in state.
-    const clusterId = new random.RandomId("kafka-cluster-id", { byteLength: 16 }, keepData(args.protect, child)).b64Url;
-    const voters = Array.from({ length: c.brokers }, (_, i) => `${i}@kafka-${i}.kafka-headless:${CONTROLLER_PORT}`).join(",");
+    const clusterId = new random.RandomId(`${name}-cluster-id`, { byteLength: 16 }, keepData(args.protect, child)).b64Url;
+    const voters = podAddresses(name, c.brokers, CONTROLLER_PORT)
+      .map((address, i) => `${i}@${address}`)
+      .join(",");
     const internalRf = Math.min(3, c.brokers);
     const log4j = new k8s.core.v1.ConfigMap(
-      "kafka-log4j",
-      { metadata: { name: "kafka-log4j", namespace: args.namespace, labels: workloadLabels(this.name, "datastore") }, data: { "log4j.properties": LOG4J_PROPERTIES } },
+      `${name}-log4j`,
+      { metadata: { name: `${name}-log4j`, namespace: args.namespace, labels: workloadLabels(this.name, "datastore") }, data: { "log4j.properties": LOG4J_PROPERTIES } },
       child,
     );
 
@@ -145,7 +153,7 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
             command: [
               "sh",
               "-c",
-              `${LOG_DIR_MIGRATION}\nexport KAFKA_NODE_ID=\${HOSTNAME##*-}; export KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://\${HOSTNAME}.kafka-headless:9092; exec /etc/kafka/docker/run`,
+              `${LOG_DIR_MIGRATION}\nexport KAFKA_NODE_ID=\${HOSTNAME##*-}; export KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://\${HOSTNAME}.${name}-headless:${PORT}; exec /etc/kafka/docker/run`,
             ],
             env: [
               { name: "CLUSTER_ID", value: clusterId },
@@ -198,13 +206,17 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
     this.createTopicsJob(args, statefulSet);
 
     this.traffic = {
-      workloads: [{ name: this.name }, { name: EXPORTER, metricsPort: EXPORTER_PORT }, { name: TOPICS_JOB }],
+      workloads: [{ name: this.name }, { name: this.exporterName, metricsPort: EXPORTER_PORT }, { name: this.topicsJobName }],
       flows: [
         { from: this.name, to: this.name, port: PORT, why: "inter-broker replication" },
         { from: this.name, to: this.name, port: CONTROLLER_PORT, why: "KRaft controller quorum" },
-        { from: EXPORTER, to: this.name, port: PORT, why: "exporter reads broker and consumer-group metadata" },
-        { from: TOPICS_JOB, to: this.name, port: PORT, why: "topic creation" },
+        { from: this.exporterName, to: this.name, port: PORT, why: "exporter reads broker and consumer-group metadata" },
+        { from: this.topicsJobName, to: this.name, port: PORT, why: "topic creation" },
       ],
+    };
+    this.healthCheck = {
+      check: name,
+      target: { kind: "kafka", name, serviceName: name, servicePort: PORT, brokers: c.brokers, topics: c.topics.map((t) => ({ name: t.name, partitions: t.partitions })) } satisfies InClusterTarget,
     };
     this.registerOutputs({ brokers: this.brokers });
   }
@@ -213,7 +225,7 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
     const opts = { parent: this };
     deployment(
       {
-        name: EXPORTER,
+        name: this.exporterName,
         namespace: args.namespace,
         component: "monitoring",
         replicas: 1,
@@ -233,12 +245,12 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
     const opts = { parent: this };
     const script = topicsScript(c, this.brokers.join(","));
     const hash = createHash("sha256").update(script).digest("hex").slice(0, 8);
-    const labels = workloadLabels(TOPICS_JOB, "datastore");
-    const sa = serviceAccount({ name: TOPICS_JOB, namespace: args.namespace, component: "datastore" }, opts);
+    const labels = workloadLabels(this.topicsJobName, "datastore");
+    const sa = serviceAccount({ name: this.topicsJobName, namespace: args.namespace, component: "datastore" }, opts);
     new k8s.batch.v1.Job(
-      `${TOPICS_JOB}-${hash}`,
+      `${this.topicsJobName}-${hash}`,
       {
-        metadata: { name: `${TOPICS_JOB}-${hash}`, namespace: args.namespace, labels },
+        metadata: { name: `${this.topicsJobName}-${hash}`, namespace: args.namespace, labels },
         spec: {
           backoffLimit: 10,
           template: {

@@ -6,16 +6,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseMemory } from "../../config/quantities";
-import type { PlatformConfig } from "../../config/schema";
+import type { PostgresConfig } from "../../config/schema";
 import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
 import { container, exporterContainer, fromSecret, podDefaults, resourceRequirements, serviceAccount, workloadLabels, type EnvVar } from "../shared/workload";
+import type { InClusterTarget } from "../../health";
+import type { HealthCheck } from "../shared/health-check";
 import type { Datastore } from "./datastore";
 import { keepData } from "../shared/data-safety";
 import { statefulWorkload } from "./stateful";
 
 export interface PostgresArgs {
   namespace: pulumi.Input<string>;
-  config: PlatformConfig["postgres"];
+  config: PostgresConfig;
   storageClassName?: string;
   protect: boolean;
   credential: Credential;
@@ -24,7 +26,6 @@ export interface PostgresArgs {
 const PORT = 5432;
 const METRICS_PORT = 9187;
 const UID = 999;
-export const POSTGRES_BACKUP = "postgres-backup";
 
 const SOCKET_DIR = "/var/run/postgresql";
 
@@ -73,13 +74,18 @@ printf "SET log_statement = 'none'; SET log_min_error_statement = 'panic'; ALTER
 exit 0`;
 
 export class Postgres extends pulumi.ComponentResource implements Datastore {
-  public readonly name = "postgres";
+  public readonly name: string;
   public readonly clientPort = PORT;
   public readonly traffic;
+  public readonly healthCheck: HealthCheck;
+  /** The backup CronJob, its volume and ServiceAccount. */
+  private readonly backupName: string;
   private readonly args: PostgresArgs;
 
   constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:datastores:Postgres", name, {}, opts);
+    this.name = name;
+    this.backupName = `${name}-backup`;
     this.args = args;
     const c = args.config;
     const ref = args.credential.ref;
@@ -136,8 +142,12 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
     );
     this.createBackup(args, statefulSet);
     this.traffic = {
-      workloads: [{ name: this.name, metricsPort: METRICS_PORT }, { name: POSTGRES_BACKUP }],
-      flows: [{ from: POSTGRES_BACKUP, to: this.name, port: PORT, why: "scheduled pg_dump backup" }],
+      workloads: [{ name: this.name, metricsPort: METRICS_PORT }, { name: this.backupName }],
+      flows: [{ from: this.backupName, to: this.name, port: PORT, why: "scheduled pg_dump backup" }],
+    };
+    this.healthCheck = {
+      check: name,
+      target: args.credential.value.apply((password): InClusterTarget => ({ kind: "postgres", name, serviceName: name, servicePort: PORT, user: c.user, password, database: c.database })),
     };
     this.registerOutputs({ backupSchedule: c.backup.schedule });
   }
@@ -145,20 +155,20 @@ export class Postgres extends pulumi.ComponentResource implements Datastore {
   private createBackup(args: PostgresArgs, database: k8s.apps.v1.StatefulSet): void {
     const c = args.config;
     const opts = { parent: this };
-    const labels = workloadLabels(POSTGRES_BACKUP, "backup");
+    const labels = workloadLabels(this.backupName, "backup");
     const claim = new k8s.core.v1.PersistentVolumeClaim(
-      POSTGRES_BACKUP,
+      this.backupName,
       {
-        metadata: { name: POSTGRES_BACKUP, namespace: args.namespace, labels },
+        metadata: { name: this.backupName, namespace: args.namespace, labels },
         spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClassName, resources: { requests: { storage: c.backup.storage } } },
       },
       keepData(args.protect, opts, true),
     );
-    const sa = serviceAccount({ name: POSTGRES_BACKUP, namespace: args.namespace, component: "backup" }, opts);
+    const sa = serviceAccount({ name: this.backupName, namespace: args.namespace, component: "backup" }, opts);
     new k8s.batch.v1.CronJob(
-      POSTGRES_BACKUP,
+      this.backupName,
       {
-        metadata: { name: POSTGRES_BACKUP, namespace: args.namespace, labels },
+        metadata: { name: this.backupName, namespace: args.namespace, labels },
         spec: {
           schedule: c.backup.schedule,
           concurrencyPolicy: "Forbid",

@@ -4,15 +4,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parseMemory } from "../../config/quantities";
-import type { PlatformConfig } from "../../config/schema";
+import type { RedisConfig } from "../../config/schema";
 import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
 import { container, exporterContainer, fromSecret, resourceRequirements, type EnvVar } from "../shared/workload";
+import type { InClusterTarget } from "../../health";
+import type { HealthCheck } from "../shared/health-check";
 import type { Datastore } from "./datastore";
 import { statefulWorkload } from "./stateful";
 
 export interface RedisArgs {
   namespace: pulumi.Input<string>;
-  config: PlatformConfig["redis"];
+  config: RedisConfig;
   storageClassName?: string;
   protect: boolean;
   credential: Credential;
@@ -31,13 +33,15 @@ export function redisMaxmemory(memoryLimit: string): string {
 }
 
 export class Redis extends pulumi.ComponentResource implements Datastore {
-  public readonly name = "redis";
+  public readonly name: string;
   public readonly clientPort = PORT;
   public readonly traffic;
+  public readonly healthCheck: HealthCheck;
   private readonly args: RedisArgs;
 
   constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:datastores:Redis", name, {}, opts);
+    this.name = name;
     this.args = args;
     const c = args.config;
     const auth = fromSecret("REDIS_PASSWORD", args.credential.ref);
@@ -88,6 +92,7 @@ export class Redis extends pulumi.ComponentResource implements Datastore {
       this,
     );
     this.traffic = { workloads: [{ name: this.name, metricsPort: METRICS_PORT }], flows: [] };
+    this.healthCheck = { check: name, target: args.credential.value.apply((password): InClusterTarget => ({ kind: "redis", name, serviceName: name, servicePort: PORT, password })) };
     this.registerOutputs({ service: service.metadata.name });
   }
 

@@ -14,15 +14,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { PlatformConfig, SECRET_KEYS } from "../../config/schema";
-import { checkThroughPortForwards, formatTable, InClusterTarget } from "../../health";
+import type { HealthConfig } from "../../config/schema";
+import { checkThroughPortForwards, formatTable, InClusterTarget, parseInClusterTargets } from "../../health";
+import type { HealthCheck } from "../shared/health-check";
 
 export interface PostDeployGateArgs {
   namespace: pulumi.Input<string>;
-  config: PlatformConfig;
-  targets: pulumi.Output<InClusterTarget[]>;
-  /** Names of the checks, for operators reading the gate ConfigMap. */
-  checks: string[];
+  /** Timeouts and retries of the checks. */
+  health: HealthConfig;
+  /** A hash of the stack's settings (never its credentials): a change of any runs the checks again. */
+  settingsFingerprint: string;
+  /** What to check: the components' own checks, in the order they are reported. */
+  checks: HealthCheck[];
   /** The services' deployed image references: a rebuilt image changes no config, only its digest. */
   images: pulumi.Input<string>[];
   /** A keyed hash of every credential (never the values): a rotation rolls the pods, so the checks run again. */
@@ -31,8 +34,13 @@ export interface PostDeployGateArgs {
   dependsOn: pulumi.Resource[];
 }
 
+/** The checks' targets, validated as `npm run verify` reads them (credentials included: keep the result secret). */
+export function healthTargets(checks: HealthCheck[]): pulumi.Output<InClusterTarget[]> {
+  return pulumi.all(checks.map((c) => c.target)).apply((targets) => parseInClusterTargets(targets));
+}
+
 /** Runs every check through port-forwards and throws the report table when anything fails. */
-async function checkDeployedPlatform(namespace: string, targets: InClusterTarget[], health: PlatformConfig["health"]): Promise<string> {
+async function checkDeployedPlatform(namespace: string, targets: InClusterTarget[], health: HealthConfig): Promise<string> {
   const report = await checkThroughPortForwards({ namespace, targets }, [], { timeoutMs: health.timeoutSeconds * 1000, retries: health.retries, backoffMs: 500 });
   const table = formatTable(report);
   if (!report.ok) throw new Error(`post-deploy health checks failed in namespace ${namespace}:\n${table}`);
@@ -62,28 +70,25 @@ function programFingerprint(): string {
 export class PostDeployGate extends pulumi.ComponentResource {
   constructor(name: string, args: PostDeployGateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:health:PostDeployGate", name, {}, opts);
-    const c = args.config;
+    const targets = healthTargets(args.checks);
     // Resolved once the deployment reaches the gate; hooks never run in preview, where values are unknown.
-    const ready = new Promise<[string, InClusterTarget[]]>((resolve) => pulumi.all([args.namespace, args.targets]).apply(resolve));
+    const ready = new Promise<[string, InClusterTarget[]]>((resolve) => pulumi.all([args.namespace, targets]).apply(resolve));
     const check = new pulumi.ResourceHook(`${name}-checks`, async () => {
-      const [namespace, targets] = await ready;
-      pulumi.log.info(await checkDeployedPlatform(namespace, targets, c.health), this);
+      const [namespace, resolved] = await ready;
+      pulumi.log.info(await checkDeployedPlatform(namespace, resolved, args.health), this);
     });
-    // Credentials stay out of the fingerprint: even a hash of one does not belong in a ConfigMap.
-    const settings = Object.fromEntries(Object.entries(c).filter(([k]) => !(SECRET_KEYS as readonly string[]).includes(k)));
-    const fingerprint = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
     new k8s.core.v1.ConfigMap(
       name,
       {
         metadata: { name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "platform", "app.kubernetes.io/component": "gate" } },
         data: {
           // Any change of these changes the gate, so its update hook runs the checks again.
-          "config-sha256": fingerprint,
+          "config-sha256": args.settingsFingerprint,
           "program-sha256": programFingerprint(),
           images: pulumi.all(args.images).apply((refs) => refs.join("\n")),
           // The credentials' keyed hash (the pods' checksum/credentials), under a name that is not a credential's.
           "rollout-sha256": args.credentialsChecksum,
-          checks: args.checks.join("\n"),
+          checks: args.checks.map((c) => c.check).join("\n"),
         },
       },
       { parent: this, dependsOn: args.dependsOn, hooks: { beforeCreate: [check], beforeUpdate: [check] } },

@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../config/schema";
+import type { AlertmanagerConfig, AlertReceiverSecrets } from "../../config/schema";
 import { alertmanagerConfigYaml } from "../../monitoring/alertmanager-config";
 import { ALERTMANAGER, PATHS, PROMETHEUS, RECEIVER_SECRET_KEYS } from "../../monitoring/endpoints";
 import type { Traffic } from "../network/traffic";
@@ -15,7 +15,10 @@ import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
 
 export interface AlertmanagerArgs {
   namespace: pulumi.Input<string>;
-  config: PlatformConfig;
+  config: AlertmanagerConfig;
+  /** Receiver credentials from the stack: written into the receivers Secret; without them the operator manages it. */
+  receiverSecrets?: AlertReceiverSecrets;
+  storageClassName?: string;
 }
 
 const UID = 65534;
@@ -27,14 +30,13 @@ export class Alertmanager extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlertmanagerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:monitoring:Alertmanager", name, {}, opts);
-    const c = args.config;
-    const a = c.alertmanager;
+    const a = args.config;
     const child = { parent: this };
     const ns = args.namespace;
 
     const configYaml = alertmanagerConfigYaml({ slackChannel: a.slackChannel, email: a.email });
     const configCm = configMap(NAME, `${NAME}-config`, ns, { "alertmanager.yml": configYaml }, child);
-    this.receiversSecret(ns, c);
+    if (args.receiverSecrets) this.receiversSecret(ns, a.receiversSecretName, args.receiverSecrets);
 
     const headless = clusterIpService(
       NAME,
@@ -65,7 +67,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         spread: true,
         serviceName: headless.metadata.name,
         podManagementPolicy: "Parallel",
-        data: { storage: a.storage, storageClassName: c.storageClassName },
+        data: { storage: a.storage, storageClassName: args.storageClassName },
         containers: [
           container({
             name: NAME,
@@ -109,18 +111,16 @@ export class Alertmanager extends pulumi.ComponentResource {
   }
 
   /** Written only when the stack holds the receiver credentials as secrets. */
-  private receiversSecret(ns: pulumi.Input<string>, c: PlatformConfig): void {
-    const s = c.alertReceiverSecrets;
-    if (s === undefined) return;
+  private receiversSecret(ns: pulumi.Input<string>, secretName: string, s: AlertReceiverSecrets): void {
     const data: Record<string, string> = {};
     for (const [key, file] of Object.entries(RECEIVER_SECRET_KEYS) as Array<[keyof typeof RECEIVER_SECRET_KEYS, string]>) {
       const value = s[key];
       if (value !== undefined) data[file] = value;
     }
     new k8s.core.v1.Secret(
-      c.alertmanager.receiversSecretName,
+      secretName,
       {
-        metadata: { name: c.alertmanager.receiversSecretName, namespace: ns, labels: workloadLabels(NAME, COMPONENT) },
+        metadata: { name: secretName, namespace: ns, labels: workloadLabels(NAME, COMPONENT) },
         type: "Opaque",
         stringData: pulumi.secret(data),
       },

@@ -4,19 +4,24 @@
  * restart. The admin user and password come from the generated Secret, never inlined.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../config/schema";
+import type { GrafanaConfig } from "../../config/schema";
 import { GRAFANA, PATHS, PROMETHEUS } from "../../monitoring/endpoints";
 import { dashboardProviders, dashboards, datasources } from "../../monitoring/grafana-provisioning";
 import { toYaml } from "../../monitoring/yaml";
 import type { Credential } from "../secrets/generated-secrets";
 import type { Traffic } from "../network/traffic";
+import type { HealthCheck } from "../shared/health-check";
 import { clusterIpService, container, deployment, fromSecret, resourceRequirements } from "../shared/workload";
 import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
 
 export interface GrafanaArgs {
   namespace: pulumi.Input<string>;
-  config: PlatformConfig;
+  config: GrafanaConfig;
   admin: Credential;
+  /** Prometheus' scrape interval: the datasource's minimum interval, so panels never ask finer than the data. */
+  scrapeInterval: string;
+  /** The gRPC services, one dashboard row each. */
+  services: string[];
 }
 
 /** The grafana/grafana image's user. */
@@ -27,17 +32,18 @@ const ADMIN_USER_KEY = "admin-user";
 
 export class Grafana extends pulumi.ComponentResource {
   public readonly endpoint = { service: NAME, port: GRAFANA.port };
+  public readonly healthCheck: HealthCheck = { check: NAME, target: { kind: "grafana", name: NAME, serviceName: this.endpoint.service, servicePort: this.endpoint.port } };
   public readonly traffic: Traffic;
 
   constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:monitoring:Grafana", name, {}, opts);
-    const c = args.config;
+    const g = args.config;
     const child = { parent: this };
     const ns = args.namespace;
 
-    const datasourcesYaml = toYaml(datasources(`http://${PROMETHEUS.name}:${PROMETHEUS.port}`, c.prometheus.scrapeInterval));
+    const datasourcesYaml = toYaml(datasources(`http://${PROMETHEUS.name}:${PROMETHEUS.port}`, args.scrapeInterval));
     const providersYaml = toYaml(dashboardProviders());
-    const boards = Object.fromEntries(Object.entries(dashboards(Object.keys(c.services))).map(([f, d]) => [f, JSON.stringify(d, null, 2)]));
+    const boards = Object.fromEntries(Object.entries(dashboards(args.services)).map(([f, d]) => [f, JSON.stringify(d, null, 2)]));
     const datasourcesCm = configMap(NAME, `${NAME}-datasources`, ns, { "datasources.yaml": datasourcesYaml }, child);
     const providersCm = configMap(NAME, `${NAME}-dashboard-providers`, ns, { "dashboards.yaml": providersYaml }, child);
     const dashboardsCm = configMap(NAME, `${NAME}-dashboards`, ns, boards, child);
@@ -59,7 +65,7 @@ export class Grafana extends pulumi.ComponentResource {
         containers: [
           container({
             name: NAME,
-            image: c.grafana.image,
+            image: g.image,
             env: [
               fromSecret("GF_SECURITY_ADMIN_USER", args.admin.ref, ADMIN_USER_KEY),
               fromSecret("GF_SECURITY_ADMIN_PASSWORD", args.admin.ref),
@@ -80,7 +86,7 @@ export class Grafana extends pulumi.ComponentResource {
               { name: "GF_NEWS_NEWS_FEED_ENABLED", value: "false" },
             ],
             ports: [{ name: "http", containerPort: GRAFANA.port }],
-            resources: resourceRequirements(c.grafana.resources),
+            resources: resourceRequirements(g.resources),
             livenessProbe: { ...httpProbe("/api/health", GRAFANA.port, 15, 4), initialDelaySeconds: 30 },
             readinessProbe: httpProbe("/api/health", GRAFANA.port, 5),
             volumeMounts: [

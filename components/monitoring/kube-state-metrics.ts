@@ -5,7 +5,7 @@
  * namespace, a namespaced Role is all the RBAC it needs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../config/schema";
+import type { KubernetesEgress, KubeStateMetricsConfig } from "../../config/schema";
 import { KUBE_STATE_METRICS } from "../../monitoring/endpoints";
 import type { Traffic } from "../network/traffic";
 import { container, deployment, grantRole, resourceRequirements, workloadLabels } from "../shared/workload";
@@ -13,7 +13,9 @@ import { COMPONENT, httpProbe } from "./common";
 
 export interface KubeStateMetricsArgs {
   namespace: pulumi.Input<string>;
-  config: PlatformConfig;
+  config: KubeStateMetricsConfig;
+  /** Where the API server is, outside the pod network. */
+  kubernetesEgress: KubernetesEgress;
 }
 
 const UID = 65534;
@@ -51,7 +53,7 @@ export class KubeStateMetrics extends pulumi.ComponentResource {
         containers: [
           container({
             name: NAME,
-            image: c.kubeStateMetrics.image,
+            image: c.image,
             args: [
               pulumi.interpolate`--namespaces=${ns}`,
               `--resources=${WATCHED.map((w) => w.resource).join(",")}`,
@@ -62,7 +64,7 @@ export class KubeStateMetrics extends pulumi.ComponentResource {
               { name: "metrics", containerPort: KUBE_STATE_METRICS.port },
               { name: "telemetry", containerPort: KUBE_STATE_METRICS.telemetryPort },
             ],
-            resources: resourceRequirements(c.kubeStateMetrics.resources),
+            resources: resourceRequirements(c.resources),
             livenessProbe: { ...httpProbe("/livez", KUBE_STATE_METRICS.port, 15), initialDelaySeconds: 5 },
             readinessProbe: httpProbe("/readyz", KUBE_STATE_METRICS.telemetryPort, 10),
           }),
@@ -82,7 +84,7 @@ export class KubeStateMetrics extends pulumi.ComponentResource {
       child,
     );
 
-    const egress = c.kubernetesEgress;
+    const egress = args.kubernetesEgress;
     this.traffic = {
       workloads: [{ name: NAME, metricsPort: KUBE_STATE_METRICS.port }],
       flows: [],

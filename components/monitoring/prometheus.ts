@@ -5,18 +5,27 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../config/schema";
+import type { Environment, KubernetesEgress, PrometheusConfig } from "../../config/schema";
 import { parseMemory } from "../../config/quantities";
 import { PATHS, PROMETHEUS } from "../../monitoring/endpoints";
 import { prometheusConfigYaml } from "../../monitoring/prometheus-config";
 import { ruleFiles } from "../../monitoring/rule-files";
 import type { Traffic } from "../network/traffic";
+import type { HealthCheck } from "../shared/health-check";
 import { clusterIpService, container, grantRole, resourceRequirements, statefulSet, workloadLabels } from "../shared/workload";
 import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";
 
 export interface PrometheusArgs {
   namespace: pulumi.Input<string>;
-  config: PlatformConfig;
+  /** The namespace's configured name: the scrape configuration's discovery and labels, and the cluster-wide RBAC names. */
+  namespaceName: string;
+  environment: Environment;
+  config: PrometheusConfig;
+  /** Alertmanager's replicas, each of which gets the alerts. */
+  alertmanagerReplicas: number;
+  storageClassName?: string;
+  /** Where service discovery and kubelet scrapes go outside the pod network. */
+  kubernetesEgress: KubernetesEgress;
 }
 
 /** The prom/prometheus image runs as nobody. */
@@ -30,20 +39,20 @@ export function retentionSize(storage: string): string {
 
 export class Prometheus extends pulumi.ComponentResource {
   public readonly endpoint = { service: NAME, port: PROMETHEUS.port };
+  public readonly healthCheck: HealthCheck = { check: NAME, target: { kind: "prometheus", name: NAME, serviceName: this.endpoint.service, servicePort: this.endpoint.port } };
   public readonly traffic: Traffic;
 
   constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:monitoring:Prometheus", name, {}, opts);
-    const c = args.config;
-    const p = c.prometheus;
+    const p = args.config;
     const child = { parent: this };
     const ns = args.namespace;
 
     const configYaml = prometheusConfigYaml({
-      namespace: c.namespace,
-      environment: c.environment,
+      namespace: args.namespaceName,
+      environment: args.environment,
       scrapeInterval: p.scrapeInterval,
-      alertmanagerReplicas: c.alertmanager.replicas,
+      alertmanagerReplicas: args.alertmanagerReplicas,
     });
     const rules = ruleFiles(p.runbookBaseUrl);
     const configCm = configMap(NAME, `${NAME}-config`, ns, { "prometheus.yml": configYaml }, child);
@@ -64,7 +73,7 @@ export class Prometheus extends pulumi.ComponentResource {
         apiAccess: true,
         terminationGracePeriodSeconds: 120,
         serviceName: headless.metadata.name,
-        data: { storage: p.storage, storageClassName: c.storageClassName },
+        data: { storage: p.storage, storageClassName: args.storageClassName },
         containers: [
           container({
             name: NAME,
@@ -98,9 +107,9 @@ export class Prometheus extends pulumi.ComponentResource {
       },
       child,
     );
-    this.rbac(ns, c.namespace, serviceAccount);
+    this.rbac(ns, args.namespaceName, serviceAccount);
 
-    const egress = c.kubernetesEgress;
+    const egress = args.kubernetesEgress;
     this.traffic = {
       workloads: [{ name: NAME, metricsPort: PROMETHEUS.port }],
       flows: [],

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash, createHmac } from "crypto";
-import type { GeneratedSecretName, PlatformConfig } from "../../config/schema";
+import type { GeneratedSecretName } from "../../config/schema";
 import { keepData } from "../shared/data-safety";
 import type { EnvVar } from "../shared/workload";
 
@@ -46,7 +46,10 @@ export function credentialsIn(env: EnvVar[], all: Credential[]): Credential[] {
 
 export interface GeneratedSecretsArgs {
   namespace: pulumi.Input<string>;
-  config: PlatformConfig;
+  /** Values the stack sets itself (`pulumi config set --secret`); the others are generated. */
+  given: Partial<Record<GeneratedSecretName, string>>;
+  /** The accounts the passwords belong to, stored beside them for clients that read the whole Secret. */
+  accounts: { clickhouse: { user: string; database: string }; postgres: { user: string; database: string }; grafanaAdminUser: string };
   /** A regenerated password no longer opens the data written with the old one. */
   protect: boolean;
 }
@@ -56,7 +59,7 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
 
   constructor(name: string, args: GeneratedSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:secrets:GeneratedSecrets", name, {}, opts);
-    const c = args.config;
+    const { given, accounts } = args;
     const child = { parent: this };
     const kept = keepData(args.protect, child);
 
@@ -72,13 +75,13 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
     const checksum = (value: pulumi.Output<string>) => pulumi.unsecret(pulumi.all([checksumKey, value]).apply(([k, v]) => createHmac("sha256", k).update(v).digest("hex")));
 
     // 48 random bytes = 384 bits, above the 256-bit minimum of the checklist.
-    const jwt = c.jwtSecret !== undefined ? pulumi.secret(c.jwtSecret) : pulumi.secret(new random.RandomBytes("jwt-secret", { length: 48 }, kept).base64);
+    const jwt = given.jwt !== undefined ? pulumi.secret(given.jwt) : pulumi.secret(new random.RandomBytes("jwt-secret", { length: 48 }, kept).base64);
 
     const specs: Record<GeneratedSecretName, { secret: string; key: string; value: pulumi.Output<string>; extra: Record<string, string> }> = {
-      redis: { secret: "redis-auth", key: "password", value: password("redis", c.redisPassword), extra: {} },
-      clickhouse: { secret: "clickhouse-auth", key: "password", value: password("clickhouse", c.clickhousePassword), extra: { user: c.clickhouse.user, database: c.clickhouse.database } },
-      postgres: { secret: "postgres-auth", key: "password", value: password("postgres", c.postgresPassword), extra: { user: c.postgres.user, database: c.postgres.database } },
-      grafana: { secret: "grafana-admin", key: "admin-password", value: password("grafana-admin", c.grafanaAdminPassword), extra: { "admin-user": c.grafana.adminUser } },
+      redis: { secret: "redis-auth", key: "password", value: password("redis", given.redis), extra: {} },
+      clickhouse: { secret: "clickhouse-auth", key: "password", value: password("clickhouse", given.clickhouse), extra: { ...accounts.clickhouse } },
+      postgres: { secret: "postgres-auth", key: "password", value: password("postgres", given.postgres), extra: { ...accounts.postgres } },
+      grafana: { secret: "grafana-admin", key: "admin-password", value: password("grafana-admin", given.grafana), extra: { "admin-user": accounts.grafanaAdminUser } },
       jwt: { secret: "jwt-secret", key: "secret", value: jwt, extra: {} },
     };
 

@@ -9,6 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../../config/schema";
 import type { Traffic } from "../network/traffic";
+import type { HealthCheck } from "../shared/health-check";
 import { clusterIpService, container, deployment as workloadDeployment, disruptionBudget, resourceRequirements, workloadLabels, type EnvVar } from "../shared/workload";
 
 export interface GrpcServiceArgs {
@@ -28,6 +29,7 @@ export class GrpcService extends pulumi.ComponentResource {
   public readonly serviceName: pulumi.Output<string>;
   public readonly image: pulumi.Output<string>;
   public readonly traffic: Traffic;
+  public readonly healthCheck: HealthCheck;
 
   constructor(name: string, args: GrpcServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:services:GrpcService", name, {}, opts);
@@ -91,6 +93,7 @@ export class GrpcService extends pulumi.ComponentResource {
     disruptionBudget(name, args.namespace, COMPONENT, child);
 
     this.traffic = { workloads: [{ name, metricsPort: c.metricsPort }], flows: [] };
+    this.healthCheck = { check: `grpc:${name}`, target: { kind: "grpc", name, serviceName: name, servicePort: c.port, services: c.healthServices } };
     this.registerOutputs({ service: this.serviceName, image: this.image });
   }
 

@@ -44,11 +44,9 @@ export async function runMonitoring(stack: Stack, override?: (config: Record<str
       false,
     );
     const { Monitoring } = require("../../components/monitoring") as typeof import("../../components/monitoring");
-    const m = new Monitoring("monitoring", {
-      namespace: config.namespace,
-      config,
-      grafanaAdmin: { ref: GRAFANA_SECRET, value: pulumi.secret(GRAFANA_PASSWORD), extra: { "admin-user": config.grafana.adminUser }, checksum: pulumi.output("unused") },
-    });
+    const { monitoringArgs } = require("../../components/platform") as typeof import("../../components/platform");
+    const grafanaAdmin = { ref: GRAFANA_SECRET, value: pulumi.secret(GRAFANA_PASSWORD), extra: { "admin-user": config.grafana.adminUser }, checksum: pulumi.output("unused") };
+    const m = new Monitoring("monitoring", monitoringArgs(config, config.namespace, grafanaAdmin));
     result = { endpoints: m.endpoints, traffic: m.traffic };
   });
   await pulumi.runtime.disconnect();
