@@ -13,7 +13,7 @@ import { fromSecret, type EnvVar } from "./shared/workload";
 import { Kafka } from "./datastores/kafka";
 import { Postgres } from "./datastores/postgres";
 import { Redis } from "./datastores/redis";
-import { healthTargets, PostDeployGate } from "./health/post-deploy-gate";
+import { healthTargets, PostDeployGate } from "./gate/post-deploy-gate";
 import { PublicEntry } from "./ingress/public-entry";
 import { Monitoring, MonitoringArgs } from "./monitoring";
 import { Flow, NetworkPolicies, Traffic } from "./network/traffic";

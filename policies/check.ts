@@ -7,7 +7,7 @@
 import Table from "cli-table3";
 import { Command, Option } from "commander";
 import * as fs from "fs";
-import { RunOptions, stackConfig, Stack } from "../tools/program-under-mocks";
+import { RunOptions, stackConfig, Stack } from "./lib/program-under-mocks";
 import { evaluate, Evaluation, EXEMPTION_RULE, PackConfig } from "./lib/engine";
 import { detectEnvironment } from "./lib/environment";
 import { stackResources } from "./lib/stack";
@@ -18,7 +18,7 @@ export interface CheckOptions {
   config?: string;
   exemptions: boolean;
   json?: boolean;
-  /** Module isolation for runs inside jest (see tools/program-under-mocks.ts). */
+  /** Module isolation for runs inside jest (see policies/lib/program-under-mocks.ts). */
   isolate?: RunOptions["isolate"];
 }
 

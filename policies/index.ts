@@ -5,7 +5,7 @@
 import { PolicyPack } from "@pulumi/policy";
 import { detectEnvironment } from "./lib/environment";
 import { newState, packArgs, setEnvironment } from "./lib/pack";
-import { onConfigureStack } from "./lib/sdk-internals";
+import { onConfigureStack } from "./lib/policy-sdk-internals";
 import { RULES } from "./rules";
 
 // PolicyPack reads the pack's version from package.json in the working directory, and not every

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { ConfigError, StackContext, validateStack } from "../config/load";
-import { flatConfig, ROOT, Stack, stackConfig } from "./program-under-mocks";
+import { flatConfig, ROOT, Stack, stackConfig } from "../policies/lib/program-under-mocks";
 
 export interface CorpusEntry {
   class: number;

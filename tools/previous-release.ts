@@ -8,7 +8,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "./program-under-mocks";
+import { ROOT } from "../policies/lib/program-under-mocks";
 
 export const PREVIOUS_RELEASE = "e1b408c0ddfdf0d859db5d3193945be28dcb5fc3";
 

@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import { checkoutRevision } from "./previous-release";
-import { ProgramRun, Registered, runProgram, Stack } from "./program-under-mocks";
+import { ProgramRun, Registered, runProgram, Stack } from "../policies/lib/program-under-mocks";
 
 /** Paths (a.b[2].c) where two JSON-like values differ, with both sides. */
 export function differences(a: unknown, b: unknown, at = ""): Array<{ path: string; before: unknown; after: unknown }> {

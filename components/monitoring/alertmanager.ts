@@ -7,8 +7,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertmanagerConfig, AlertReceiverSecrets } from "../../config/schema";
-import { alertmanagerConfigYaml } from "../../monitoring/alertmanager-config";
-import { ALERTMANAGER, PATHS, PROMETHEUS, RECEIVER_SECRET_KEYS } from "../../monitoring/endpoints";
+import { alertmanagerConfigYaml } from "../../monitoring-config/alertmanager-config";
+import { ALERTMANAGER, PATHS, PROMETHEUS, RECEIVER_SECRET_KEYS } from "../../monitoring-config/endpoints";
 import type { Traffic } from "../network/traffic";
 import { clusterIpService, container, resourceRequirements, statefulSet, workloadLabels } from "../shared/workload";
 import { COMPONENT, configChecksum, configMap, httpProbe } from "./common";

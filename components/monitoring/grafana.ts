@@ -1,13 +1,13 @@
 /**
  * Grafana: a Deployment whose datasource and dashboards are all provisioned from files in the
- * repository (monitoring/dashboards), so its own database holds nothing that must survive a
+ * repository (monitoring-config/dashboards), so its own database holds nothing that must survive a
  * restart. The admin user and password come from the generated Secret, never inlined.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { GrafanaConfig } from "../../config/schema";
-import { GRAFANA, PATHS, PROMETHEUS } from "../../monitoring/endpoints";
-import { dashboardProviders, dashboards, datasources } from "../../monitoring/grafana-provisioning";
-import { toYaml } from "../../monitoring/yaml";
+import { GRAFANA, PATHS, PROMETHEUS } from "../../monitoring-config/endpoints";
+import { dashboardProviders, dashboards, datasources } from "../../monitoring-config/grafana-provisioning";
+import { toYaml } from "../../monitoring-config/yaml";
 import type { Credential } from "../secrets/generated-secrets";
 import type { Traffic } from "../network/traffic";
 import type { HealthCheck } from "../shared/health-check";

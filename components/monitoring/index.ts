@@ -1,11 +1,11 @@
 /**
- * The monitoring stack: Prometheus (scrape configuration and alert rules from monitoring/),
+ * The monitoring stack: Prometheus (scrape configuration and alert rules from monitoring-config/),
  * Alertmanager (routes to pager, chat and e-mail), Grafana (provisioned datasource and
  * dashboards) and kube-state-metrics (the Kubernetes object metrics the alerts need).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertmanagerConfig, AlertReceiverSecrets, Environment, GrafanaConfig, KubernetesEgress, KubeStateMetricsConfig, PrometheusConfig } from "../../config/schema";
-import { ALERTMANAGER, GRAFANA, KUBE_STATE_METRICS, PROMETHEUS } from "../../monitoring/endpoints";
+import { ALERTMANAGER, GRAFANA, KUBE_STATE_METRICS, PROMETHEUS } from "../../monitoring-config/endpoints";
 import type { HealthCheck } from "../shared/health-check";
 import type { Traffic } from "../network/traffic";
 import type { Credential } from "../secrets/generated-secrets";

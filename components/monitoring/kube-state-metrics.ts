@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { KubernetesEgress, KubeStateMetricsConfig } from "../../config/schema";
-import { KUBE_STATE_METRICS } from "../../monitoring/endpoints";
+import { KUBE_STATE_METRICS } from "../../monitoring-config/endpoints";
 import type { Traffic } from "../network/traffic";
 import { container, deployment, grantRole, resourceRequirements, workloadLabels } from "../shared/workload";
 import { COMPONENT, httpProbe } from "./common";

@@ -1,15 +1,15 @@
 /**
  * Prometheus: one StatefulSet pod with its TSDB on a persistent volume, the generated scrape
- * configuration and the rule files from monitoring/rules mounted from ConfigMaps, and RBAC for
+ * configuration and the rule files from monitoring-config/rules mounted from ConfigMaps, and RBAC for
  * exactly what discovery needs (pods in the platform namespace; nodes and their kubelet metrics).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment, KubernetesEgress, PrometheusConfig } from "../../config/schema";
 import { parseMemory } from "../../config/quantities";
-import { PATHS, PROMETHEUS } from "../../monitoring/endpoints";
-import { prometheusConfigYaml } from "../../monitoring/prometheus-config";
-import { ruleFiles } from "../../monitoring/rule-files";
+import { PATHS, PROMETHEUS } from "../../monitoring-config/endpoints";
+import { prometheusConfigYaml } from "../../monitoring-config/prometheus-config";
+import { ruleFiles } from "../../monitoring-config/rule-files";
 import type { Traffic } from "../network/traffic";
 import type { HealthCheck } from "../shared/health-check";
 import { clusterIpService, container, grantRole, resourceRequirements, statefulSet, workloadLabels } from "../shared/workload";

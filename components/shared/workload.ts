@@ -36,7 +36,7 @@ export function selectorLabels(name: string): Record<string, string> {
   return { [NAME_LABEL]: name };
 }
 
-/** Annotations Prometheus' Kubernetes service discovery keys on (see monitoring/). */
+/** Annotations Prometheus' Kubernetes service discovery keys on (see monitoring-config/). */
 export function scrapeAnnotations(port: number, path = "/metrics"): Record<string, string> {
   return { "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": path };
 }

@@ -3,7 +3,7 @@
  * kind, name, namespace, labels and annotations pulled out, and values the engine cannot know
  * during a preview (e.g. a generated password before it exists) replaced by UNKNOWN.
  */
-import { UNKNOWN_SENTINELS } from "./sdk-internals";
+import { UNKNOWN_SENTINELS } from "./policy-sdk-internals";
 
 /** Stands for a value Pulumi cannot know yet (preview of a create); rules never judge it. */
 export const UNKNOWN = "<unknown until the resource is created>";

@@ -15,7 +15,7 @@ import type { PolicyConfigSchema, PolicyPackArgs, PolicyResource, ReportViolatio
 import { applyExemptions, Environment, EXEMPTION_RULE, EXEMPTIONS_REPORT, mergeParams, Rule } from "./engine";
 import { Detected, detectEnvironment } from "./environment";
 import { InputResource, toK8s, toK8sAll } from "./k8s";
-import { rawProps } from "./sdk-internals";
+import { rawProps } from "./policy-sdk-internals";
 
 type Policy = ResourceValidationPolicy | StackValidationPolicy;
 

@@ -1,8 +1,8 @@
 /**
  * The resources of a stack for the policy check without the Pulumi CLI: the real program run under
- * Pulumi's mocks (tools/program-under-mocks.ts), in the shape the rules take.
+ * Pulumi's mocks (policies/lib/program-under-mocks.ts), in the shape the rules take.
  */
-import { RunOptions, runProgram, Stack } from "../../tools/program-under-mocks";
+import { RunOptions, runProgram, Stack } from "./program-under-mocks";
 import type { InputResource } from "./k8s";
 
 /** Runs the program for a stack, exactly as `pulumi up` would register it, health gate included. */

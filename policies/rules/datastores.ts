@@ -1,5 +1,5 @@
 /** Datastores: persistent volumes, Kafka replication, Postgres backups, and who may reach them. */
-import { inboundFrom, K8sObject, podFlows } from "../../tools/network-flows";
+import { inboundFrom, podFlows } from "../lib/network-flows";
 import type { Finding, ResourceRule, StackRule } from "../lib/engine";
 import { containers, isUnknown, isWorkload, K8sResource, podLabels, podTemplate, replicas } from "../lib/k8s";
 
@@ -143,13 +143,13 @@ export const datastoreAccess: StackRule<{ datastores: Record<string, { ports: nu
     { seed: "000", heading: "Network", item: "Redis, ClickHouse, Kafka not exposed publicly" },
     { seed: "002", heading: "Network Security", item: "restrict database access to allowed sources" },
   ],
-  alsoFrom: "the mission's allowed-traffic list; tools/network-flows.ts evaluates the policies",
+  alsoFrom: "the mission's allowed-traffic list; policies/lib/network-flows.ts evaluates the policies",
   fix: "remove the flow from the traffic model (platform:services.<name>.uses) or, if the client really needs it, add it to the rule's datastores.<store>.clients in the pack config",
   levels: { dev: "advisory", prod: "mandatory" },
   defaults: () => ({ datastores: JSON.parse(JSON.stringify(ALLOWED)) }),
   schema: { datastores: { type: "object", description: "datastore app name -> { ports: client ports, clients: app names allowed to connect }" } },
   check(resources, { params }) {
-    const objects: K8sObject[] = resources.filter((r) => r.kind === "NetworkPolicy" || isWorkload(r)).map((r) => ({ kind: r.kind, metadata: r.props.metadata, spec: r.props.spec }));
+    const objects = resources.filter((r) => r.kind === "NetworkPolicy" || isWorkload(r));
     const flows = podFlows(objects);
     const outside = inboundFrom(objects, { namespace: OUTSIDER });
     const out: Finding[] = [];
@@ -158,13 +158,12 @@ export const datastoreAccess: StackRule<{ datastores: Record<string, { ports: nu
       if (!target) continue;
       const bad = new Map<string, number[]>();
       for (const f of flows) {
-        const m = /^(.+) -> (.+):(\d+)$/.exec(f);
-        if (!m || m[2] !== store || !allowed.ports.includes(Number(m[3])) || allowed.clients.includes(m[1])) continue;
-        bad.set(m[1], [...(bad.get(m[1]) ?? []), Number(m[3])]);
+        if (typeof f.from !== "string" || f.to !== store || !allowed.ports.includes(f.port) || allowed.clients.includes(f.from)) continue;
+        bad.set(f.from, [...(bad.get(f.from) ?? []), f.port]);
       }
       for (const [client, ports] of bad) out.push({ target, problem: `"${client}" may connect to port ${ports.join(", ")} but is not an allowed client (allowed: ${allowed.clients.join(", ")})` });
-      const open = outside.filter((f) => f.endsWith(` -> ${store}:${f.split(":").pop()}`) && allowed.ports.includes(Number(f.split(":").pop())));
-      if (open.length) out.push({ target, problem: `pods of other namespaces may connect to port ${[...new Set(open.map((f) => f.split(":").pop()))].join(", ")}` });
+      const open = outside.filter((f) => f.to === store && allowed.ports.includes(f.port));
+      if (open.length) out.push({ target, problem: `pods of other namespaces may connect to port ${[...new Set(open.map((f) => f.port))].join(", ")}` });
     }
     return out;
   },

@@ -85,7 +85,7 @@ export const alertRules: StackRule<{ prometheus: string; requiredAlerts: string[
     { seed: "004", heading: "Monitoring and Alerting", item: "Alert rules are configured and tested" },
     { seed: "003", heading: "3. Alerting Rules", item: "Service pods in crash loop" },
   ],
-  fix: "mount the rule files of monitoring/rules into Prometheus (components/monitoring/prometheus.ts) and keep the listed alerts in them",
+  fix: "mount the rule files of monitoring-config/rules into Prometheus (components/monitoring/prometheus.ts) and keep the listed alerts in them",
   levels: { dev: "advisory", prod: "mandatory" },
   defaults: () => ({ prometheus: "prometheus", requiredAlerts: [...REQUIRED_ALERTS] }),
   schema: {

@@ -9,7 +9,7 @@
  */
 import { Kafka, logLevel } from "kafkajs";
 import { HealthTarget, runChecks } from "../../health";
-import * as servers from "../../tests/health/servers";
+import * as servers from "../servers/run";
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const HOST = servers.HOST;

@@ -5,7 +5,7 @@
  *   npx ts-node --transpile-only scripts/bench/program-scale.ts
  */
 import { execFileSync } from "child_process";
-import { runProgram } from "../../tools/program-under-mocks";
+import { runProgram } from "../../policies/lib/program-under-mocks";
 
 const SIZES = [4, 16, 64];
 

@@ -2,7 +2,7 @@
  * Driver of scripts/bench/startup.sh (not a test): the program's start-up as `pulumi preview` pays
  * it, without an engine. It registers ts-node the way @pulumi/pulumi's cmd/run does for this project
  * (Pulumi.yaml's runtime options, the tsconfig they name), then builds the prod stack under mocks
- * (tools/program-under-mocks.ts). Plain JavaScript: nothing is compiled before ts-node is registered.
+ * (policies/lib/program-under-mocks.ts). Plain JavaScript: nothing is compiled before ts-node is registered.
  */
 "use strict";
 const fs = require("fs");
@@ -35,7 +35,7 @@ module.exports = { pulumiTsNodeOptions };
 if (require.main === module) {
   process.chdir(ROOT);
   require("ts-node").register(pulumiTsNodeOptions());
-  require("../../tools/program-under-mocks")
+  require("../../policies/lib/program-under-mocks")
     .runProgram("prod")
     .then((run) => console.log(`${run.resources.length} resources`));
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real servers the health-check tests start on loopback (tests/health/servers.ts):
+# Installs the real servers the health-check tests start on loopback (scripts/servers/run.ts):
 # redis-server, PostgreSQL, clickhouse-server and Prometheus from Debian's packages, and a Kafka
 # broker (KRaft) as jars resolved by Maven into a cache. Idempotent; a second run takes a second.
 #

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { targetsFromStackOutputs } from "../../health/cli";
-import { HOST, Running, startGrafanaStandIn, startRedis } from "./servers";
+import { HOST, Running, startGrafanaStandIn, startRedis } from "../../scripts/servers/run";
 
 const ROOT = join(__dirname, "..", "..");
 const PASSWORD = "cli-redis-Pa55";

@@ -1,5 +1,5 @@
 import { checkOne, FAST } from "./check-one";
-import { HOST, Running, startClickHouse } from "./servers";
+import { HOST, Running, startClickHouse } from "../../scripts/servers/run";
 
 const SETUP = { user: "platform", password: "ch-Pa55-word", database: "telemetry", tables: ["events", "positions"] };
 let ch: Running;

@@ -3,7 +3,7 @@
  * registries), so this runs against a real HTTP server answering Grafana's /api/health JSON.
  */
 import { checkOne, FAST } from "./check-one";
-import { HOST, Running, startGrafanaStandIn } from "./servers";
+import { HOST, Running, startGrafanaStandIn } from "../../scripts/servers/run";
 
 let healthy: Running;
 let failing: Running;

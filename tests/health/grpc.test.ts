@@ -1,5 +1,5 @@
 import { checkOne, FAST } from "./check-one";
-import { GrpcHealthServer, HOST, startGrpcHealth } from "./servers";
+import { GrpcHealthServer, HOST, startGrpcHealth } from "../../scripts/servers/run";
 
 let server: GrpcHealthServer;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from "kafkajs";
 import { checkOne, FAST } from "./check-one";
-import { HOST, Running, startKafka } from "./servers";
+import { HOST, Running, startKafka } from "../../scripts/servers/run";
 
 let kafka: Running;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { checkOne, FAST } from "./check-one";
-import { HOST, Running, startPostgres } from "./servers";
+import { HOST, Running, startPostgres } from "../../scripts/servers/run";
 
 const SETUP = { user: "platform", password: "pg-Pa55-word", database: "platform" };
 let pg: Running;

@@ -3,7 +3,7 @@ import { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { durationMs } from "../../health/checks/prometheus";
 import { checkOne, FAST } from "./check-one";
-import { HOST, Running, startPrometheus } from "./servers";
+import { HOST, Running, startPrometheus } from "../../scripts/servers/run";
 
 /** A scrape target the test can take down. */
 let exporter: Server;

@@ -1,5 +1,5 @@
 import { checkOne, FAST } from "./check-one";
-import { HOST, Running, startLoadingRedis, startRedis, startRelayFromOtherAddress } from "./servers";
+import { HOST, Running, startLoadingRedis, startRedis, startRelayFromOtherAddress } from "../../scripts/servers/run";
 
 const PASSWORD = "redis-Pa55-word";
 let redis: Running;

@@ -1,7 +1,7 @@
 /** What the runner promises regardless of the kind of check: parallelism, bounded retries, the report. */
 import { formatTable, runChecks } from "../../health";
 import { authFailure, CheckFailure, isPermanent, missingDatabase } from "../../health/checks/failure";
-import { freePort, HOST, Running, startGrafanaStandIn, startSilent } from "./servers";
+import { freePort, HOST, Running, startGrafanaStandIn, startSilent } from "../../scripts/servers/run";
 
 let silent: Running;
 let grafana: Running;

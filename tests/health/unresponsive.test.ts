@@ -2,7 +2,7 @@
 import { HealthTarget } from "../../health";
 import { checkOne } from "./check-one";
 import { setTimeout as sleep } from "node:timers/promises";
-import { HOST, SilentServer, startSilent } from "./servers";
+import { HOST, SilentServer, startSilent } from "../../scripts/servers/run";
 
 let silent: SilentServer;
 beforeAll(async () => {

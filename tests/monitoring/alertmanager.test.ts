@@ -7,9 +7,9 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { alertmanagerConfig, alertmanagerConfigYaml, RECEIVERS } from "../../monitoring/alertmanager-config";
-import { RECEIVER_SECRET_KEYS } from "../../monitoring/endpoints";
-import { metricSources } from "../../monitoring/metric-sources";
+import { alertmanagerConfig, alertmanagerConfigYaml, RECEIVERS } from "../../monitoring-config/alertmanager-config";
+import { RECEIVER_SECRET_KEYS } from "../../monitoring-config/endpoints";
+import { metricSources } from "../../monitoring-config/metric-sources";
 import { freePort, platformConfig, run, tempDir, tool } from "./tools";
 
 /** A receivers Secret as mounted: one file per key. */

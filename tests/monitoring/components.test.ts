@@ -1,8 +1,8 @@
 /** The monitoring components' Kubernetes specs, under Pulumi's mocks, for both stacks. */
-import { alertmanagerConfigYaml } from "../../monitoring/alertmanager-config";
-import { RECEIVER_SECRET_KEYS } from "../../monitoring/endpoints";
-import { prometheusConfigYaml } from "../../monitoring/prometheus-config";
-import { ruleFiles } from "../../monitoring/rule-files";
+import { alertmanagerConfigYaml } from "../../monitoring-config/alertmanager-config";
+import { RECEIVER_SECRET_KEYS } from "../../monitoring-config/endpoints";
+import { prometheusConfigYaml } from "../../monitoring-config/prometheus-config";
+import { ruleFiles } from "../../monitoring-config/rule-files";
 import { byName, GRAFANA_PASSWORD, GRAFANA_SECRET, MonitoringRun, ofKind, runMonitoring } from "./harness";
 
 const WORKLOADS = { prometheus: "apps/v1:StatefulSet", alertmanager: "apps/v1:StatefulSet", grafana: "apps/v1:Deployment", "kube-state-metrics": "apps/v1:Deployment" } as const;

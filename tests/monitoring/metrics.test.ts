@@ -1,15 +1,15 @@
 /**
  * Every metric a rule or a dashboard panel uses is produced by a catalogued source
- * (monitoring/metrics/sources.yml) or recorded by a rule; every dashboard uses the provisioned
+ * (monitoring-config/metrics/sources.yml) or recorded by a rule; every dashboard uses the provisioned
  * datasource; one dashboard per gRPC service.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { PROMETHEUS_DATASOURCE_UID } from "../../monitoring/endpoints";
-import { Dashboard, DASHBOARDS_DIR, dashboards, datasources, SERVICE_TEMPLATE, serviceDashboard } from "../../monitoring/grafana-provisioning";
-import { knownMetrics, metricSources } from "../../monitoring/metric-sources";
-import { ruleFiles } from "../../monitoring/rule-files";
+import { PROMETHEUS_DATASOURCE_UID } from "../../monitoring-config/endpoints";
+import { Dashboard, DASHBOARDS_DIR, dashboards, datasources, SERVICE_TEMPLATE, serviceDashboard } from "../../monitoring-config/grafana-provisioning";
+import { knownMetrics, metricSources } from "../../monitoring-config/metric-sources";
+import { ruleFiles } from "../../monitoring-config/rule-files";
 import { parseQuery, substituteVariables } from "./promql";
 import { platformConfig } from "./tools";
 

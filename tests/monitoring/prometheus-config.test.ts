@@ -1,9 +1,9 @@
 /** The generated prometheus.yml: clean under promtool for both stacks, and shaped as documented. */
 import * as fs from "fs";
 import * as path from "path";
-import { metricSources } from "../../monitoring/metric-sources";
-import { prometheusConfig, prometheusConfigYaml } from "../../monitoring/prometheus-config";
-import { RULES_DIR } from "../../monitoring/rule-files";
+import { metricSources } from "../../monitoring-config/metric-sources";
+import { prometheusConfig, prometheusConfigYaml } from "../../monitoring-config/prometheus-config";
+import { RULES_DIR } from "../../monitoring-config/rule-files";
 import { fakeServiceAccountDir, platformConfig, run, tempDir, tool } from "./tools";
 
 type Job = Record<string, any>;

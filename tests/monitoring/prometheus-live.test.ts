@@ -7,9 +7,9 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { prometheusConfigYaml } from "../../monitoring/prometheus-config";
-import { metricSources } from "../../monitoring/metric-sources";
-import { ruleFiles } from "../../monitoring/rule-files";
+import { prometheusConfigYaml } from "../../monitoring-config/prometheus-config";
+import { metricSources } from "../../monitoring-config/metric-sources";
+import { ruleFiles } from "../../monitoring-config/rule-files";
 import { fakeServiceAccountDir, freePort, platformConfig, tempDir, tool } from "./tools";
 
 jest.setTimeout(90_000);

@@ -1,11 +1,11 @@
 /**
- * The rule files under monitoring/rules: valid for promtool, unit-tested by promtool with a firing
+ * The rule files under monitoring-config/rules: valid for promtool, unit-tested by promtool with a firing
  * and a quiet case for every alert, labelled and annotated, with runbook anchors that exist.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { RULES_DIR, ruleFiles } from "../../monitoring/rule-files";
+import { RULES_DIR, ruleFiles } from "../../monitoring-config/rule-files";
 import { ROOT } from "../helpers/program";
 import { run, tempDir, tool } from "./tools";
 

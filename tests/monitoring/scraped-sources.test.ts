@@ -1,10 +1,10 @@
 /**
- * Each metric source in monitoring/metrics/sources.yml is really scraped in the deployed program:
+ * Each metric source in monitoring-config/metrics/sources.yml is really scraped in the deployed program:
  * the workloads it names carry the scrape annotations for its port (or have their own job), and
  * the node-level and self jobs exist. So the datastore alerts have metrics to fire on.
  */
-import { metricSources } from "../../monitoring/metric-sources";
-import { prometheusConfig } from "../../monitoring/prometheus-config";
+import { metricSources } from "../../monitoring-config/metric-sources";
+import { prometheusConfig } from "../../monitoring-config/prometheus-config";
 import { ProgramRun, runProgram } from "../helpers/program";
 import { platformConfig } from "./tools";
 

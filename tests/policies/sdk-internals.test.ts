@@ -1,13 +1,13 @@
 /**
- * The SDK internals the policy pack relies on (policies/lib/sdk-internals.ts), each checked on its
+ * The SDK internals the policy pack relies on (policies/lib/policy-sdk-internals.ts), each checked on its
  * own so an upgrade of @pulumi/policy or @grpc/grpc-js that breaks one fails here, naming it.
  */
-import { onConfigureStack, rawProps, UNKNOWN_SENTINELS } from "../../policies/lib/sdk-internals";
+import { onConfigureStack, rawProps, UNKNOWN_SENTINELS } from "../../policies/lib/policy-sdk-internals";
 
 const grpc = require("@grpc/grpc-js");
 const pb = require("@pulumi/pulumi/proto/analyzer_pb");
 
-test("the installed SDKs are the versions policies/lib/sdk-internals.ts was checked against (re-check the module, then move the pin)", () => {
+test("the installed SDKs are the versions policies/lib/policy-sdk-internals.ts was checked against (re-check the module, then move the pin)", () => {
   expect(require("@pulumi/policy/package.json").version).toBe("v1.21.0");
   expect(require("@grpc/grpc-js/package.json").version).toBe("1.14.7");
 });

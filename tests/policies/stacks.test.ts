@@ -3,7 +3,7 @@ import { evaluate, Evaluation, Violation } from "../../policies/lib/engine";
 import { stackResources } from "../../policies/lib/stack";
 import { RULES } from "../../policies/rules";
 import type { InputResource } from "../../policies/lib/k8s";
-import type { RunOptions, Stack } from "../../tools/program-under-mocks";
+import type { RunOptions, Stack } from "../../policies/lib/program-under-mocks";
 
 async function resourcesOf(stack: Stack, override?: RunOptions["override"]): Promise<InputResource[]> {
   return stackResources(stack, { override, isolate: (load) => jest.isolateModules(load) });

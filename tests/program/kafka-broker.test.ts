@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { setTimeout as sleep } from "timers/promises";
 import { kafkaHeapOpts, LOG_DIRS, LOG4J_PROPERTIES } from "../../components/datastores/kafka";
-import { freePort, HOST } from "../health/servers";
+import { freePort, HOST } from "../../scripts/servers/run";
 
 const cache = process.env.PLATFORM_SERVERS_HOME ?? path.join(os.homedir(), ".cache", "platform-servers");
 const version = fs.existsSync(cache)

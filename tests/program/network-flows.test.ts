@@ -3,15 +3,24 @@
  * platform's own internal flows named below with their reason: nothing more, nothing less.
  */
 import { parseConfig } from "../../config/load";
-import { egressAllowed, inboundFrom, K8sObject, podFlows, podsOf } from "../../tools/network-flows";
+import { K8sResource, toK8sAll } from "../../policies/lib/k8s";
+import { AllowedFlow, egressAllowed, flowText, inboundFrom, podFlows as allowedFlows, podsOf } from "../../policies/lib/network-flows";
 import { named, ProgramRun, runProgram, stackConfig } from "../helpers/program";
 
-function objects(run: ProgramRun): K8sObject[] {
-  return run.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs as K8sObject);
+function objects(run: ProgramRun): K8sResource[] {
+  return toK8sAll(run.resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs })));
 }
 
+/** A Kubernetes object written in a test, in the view the evaluation takes. */
+function object(o: { kind: string; apiVersion: string; metadata: any; spec: any }): K8sResource {
+  return toK8sAll([{ type: `kubernetes:${o.apiVersion}:${o.kind}`, name: o.metadata.name, props: o }])[0];
+}
+
+const texts = (flows: AllowedFlow[]) => flows.map(flowText);
+const podFlows = (objs: K8sResource[]) => texts(allowedFlows(objs));
+
 /** MISSION.md "Allowed traffic", instantiated for the stack's services. */
-function missionFlows(objs: K8sObject[]): string[] {
+function missionFlows(objs: K8sResource[]): string[] {
   const scrape = podsOf(objs)
     .filter((p) => p.annotations["prometheus.io/scrape"] === "true" && p.name !== "prometheus")
     .map((p) => `prometheus -> ${p.name}:${p.annotations["prometheus.io/port"]}`);
@@ -38,7 +47,7 @@ const INTERNAL = [
 ];
 
 describe.each(["prod", "dev"] as const)("%s traffic", (stack) => {
-  let objs: K8sObject[];
+  let objs: K8sResource[];
   beforeAll(async () => {
     objs = objects(await runProgram(stack));
   });
@@ -48,7 +57,7 @@ describe.each(["prod", "dev"] as const)("%s traffic", (stack) => {
   });
 
   test("from outside the namespace only the ingress controller reaches the gateway", () => {
-    expect(inboundFrom(objs, { namespace: "ingress-nginx" })).toEqual(["ns:ingress-nginx -> gateway:50050"]);
+    expect(texts(inboundFrom(objs, { namespace: "ingress-nginx" }))).toEqual(["ns:ingress-nginx -> gateway:50050"]);
     expect(inboundFrom(objs, { namespace: "default" })).toEqual([]);
     expect(inboundFrom(objs, { namespace: "kube-system" })).toEqual([]);
   });
@@ -61,7 +70,7 @@ describe.each(["prod", "dev"] as const)("%s traffic", (stack) => {
   });
 
   test("cluster DNS includes NodeLocal DNSCache's address, on port 53 only", () => {
-    const [rule] = objs.find((o) => o.kind === "NetworkPolicy" && o.metadata?.name === "allow-dns")!.spec.egress;
+    const [rule] = objs.find((o) => o.kind === "NetworkPolicy" && o.name === "allow-dns")!.props.spec.egress;
     expect(rule.to).toContainEqual({ ipBlock: { cidr: "169.254.20.10/32" } });
     expect(rule.ports).toEqual([
       { protocol: "UDP", port: 53 },
@@ -70,26 +79,32 @@ describe.each(["prod", "dev"] as const)("%s traffic", (stack) => {
   });
 
   test("the ingress controller reaches cert-manager's HTTP-01 solver pods exactly when a ClusterIssuer is set", () => {
-    const namespace = objs.find((o) => o.kind === "Namespace")!.metadata!.name;
+    const namespace = objs.find((o) => o.kind === "Namespace")!.name;
     // What cert-manager starts for a challenge: a pod labelled as solver, serving on 8089.
-    const solver: K8sObject = {
+    const solver = object({
       kind: "Deployment",
+      apiVersion: "apps/v1",
       metadata: { name: "cm-acme-http-solver", namespace },
       spec: { template: { metadata: { labels: { "acme.cert-manager.io/http01-solver": "true" } }, spec: { containers: [{ ports: [{ containerPort: 8089 }] }] } } },
-    };
+    });
     const withSolver = [...objs, solver];
     const solverPod = podsOf(withSolver).find((p) => p.name === "cm-acme-http-solver")!;
-    const fromController = inboundFrom(withSolver, { namespace: "ingress-nginx" }).filter((f) => f.includes("solver"));
+    const fromController = texts(inboundFrom(withSolver, { namespace: "ingress-nginx" })).filter((f) => f.includes("solver"));
     expect(fromController).toEqual(stack === "prod" ? ["ns:ingress-nginx -> cm-acme-http-solver:8089"] : []);
-    expect(inboundFrom(withSolver, { namespace: "kube-system" }).filter((f) => f.includes("solver"))).toEqual([]);
+    expect(texts(inboundFrom(withSolver, { namespace: "kube-system" })).filter((f) => f.includes("solver"))).toEqual([]);
     // Nothing in the namespace reaches it, and it reaches nothing but DNS.
     expect(podFlows(withSolver).filter((f) => f.includes("solver"))).toEqual([]);
     expect(egressAllowed(withSolver, solverPod, { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } }, 53, "UDP")).toBe(true);
   });
 
   test("the flow computation notices a policy that opens too much", () => {
-    const namespace = objs.find((o) => o.kind === "Namespace")!.metadata!.name;
-    const allowAll: K8sObject = { kind: "NetworkPolicy", metadata: { name: "allow-all", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] } };
+    const namespace = objs.find((o) => o.kind === "Namespace")!.name;
+    const allowAll = object({
+      kind: "NetworkPolicy",
+      apiVersion: "networking.k8s.io/v1",
+      metadata: { name: "allow-all", namespace },
+      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] },
+    });
     expect(podFlows(objs)).not.toContain("gateway -> redis:6379");
     expect(podFlows([...objs, allowAll])).toContain("gateway -> redis:6379");
   });

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { setTimeout as sleep } from "timers/promises";
 import { SYNC_ROLE_PASSWORD } from "../../components/datastores/postgres";
-import { freePort, HOST } from "../health/servers";
+import { freePort, HOST } from "../../scripts/servers/run";
 
 const PG_ROOT = "/usr/lib/postgresql";
 const available = fs.existsSync(PG_ROOT);

@@ -1,12 +1,12 @@
 /**
- * The Pulumi SDK internals the program under mocks relies on (tools/sdk-internals.ts), each checked
+ * The Pulumi SDK internals the program under mocks relies on (policies/lib/pulumi-sdk-internals.ts), each checked
  * on its own so an SDK upgrade that breaks one fails here, naming it, rather than somewhere deep in
  * a stack's test.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PINNED_SDK_VERSION, Recorded, recordRequests, unwrapSecrets } from "../../tools/sdk-internals";
+import { PINNED_SDK_VERSION, Recorded, recordRequests, unwrapSecrets } from "../../policies/lib/pulumi-sdk-internals";
 
-test("the installed @pulumi/pulumi is the version tools/sdk-internals.ts was checked against (re-check the module, then move the pin)", () => {
+test("the installed @pulumi/pulumi is the version policies/lib/pulumi-sdk-internals.ts was checked against (re-check the module, then move the pin)", () => {
   expect(require("@pulumi/pulumi/package.json").version).toBe(PINNED_SDK_VERSION);
 });
 

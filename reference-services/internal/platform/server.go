@@ -98,7 +98,7 @@ func Start(c Common, svc Service, opts Options, log *slog.Logger) (*Running, err
 		return nil, fmt.Errorf("metrics port: %w", err)
 	}
 
-	// The names and labels the alert rules and dashboards use (monitoring/metrics/sources.yml).
+	// The names and labels the alert rules and dashboards use (monitoring-config/metrics/sources.yml).
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(metrics, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -96,7 +96,7 @@ func TestJSONMethodAnswersAndKeepsClientErrorCodes(t *testing.T) {
 
 // The metric names the alert rules and dashboards use, from the list they are checked against.
 func monitoredMetrics(t *testing.T) []string {
-	raw, err := os.ReadFile("../../../monitoring/metrics/sources.yml")
+	raw, err := os.ReadFile("../../../monitoring-config/metrics/sources.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestMetricsCarryTheNamesAndLabelsOfTheRulesAndDashboards(t *testing.T) {
 			}
 		}
 		if families[base] == nil {
-			t.Errorf("metric %s (from monitoring/metrics/sources.yml) is not served", name)
+			t.Errorf("metric %s (from monitoring-config/metrics/sources.yml) is not served", name)
 		}
 	}
 	ok := map[string]string{"grpc_service": echoService, "grpc_method": "Say", "grpc_type": "unary", "grpc_code": "OK"}

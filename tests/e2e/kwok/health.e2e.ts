@@ -10,7 +10,7 @@ import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
 import { Kafka, logLevel } from "kafkajs";
-import * as servers from "../../health/servers";
+import * as servers from "../../../scripts/servers/run";
 import { Engine, kubectl, ok, project, pulumi, REPO, startEngine, stopEngine } from "../engine";
 
 const NAMESPACE = "platform-dev";

@@ -49,7 +49,7 @@ async function checkDeployedPlatform(namespace: string, targets: InClusterTarget
 
 const ROOT = path.resolve(__dirname, "../..");
 /** What decides the workloads besides configuration and images: the program's own sources. */
-const PROGRAM_SOURCES = ["index.ts", "components", "config", "monitoring", "schema"];
+const PROGRAM_SOURCES = ["index.ts", "components", "config", "monitoring-config", "schema"];
 
 function files(p: string): string[] {
   return fs.statSync(p).isDirectory()

@@ -57,7 +57,7 @@ export function prometheusConfig(o: PrometheusConfigOptions): Record<string, unk
     { source_labels: ["__name__"], regex: metrics.join("|"), action: "keep" },
     { source_labels: ["namespace"], regex: o.namespace, action: "keep" },
   ];
-  // Only the series listed in monitoring/metrics/sources.yml are kept from the node-level jobs.
+  // Only the series listed in monitoring-config/metrics/sources.yml are kept from the node-level jobs.
   const sources = metricSources();
   const nodeLabels: Relabel[] = [{ source_labels: ["__meta_kubernetes_node_name"], target_label: "node" }];
 

@@ -1,4 +1,4 @@
-/** The metric catalogue in monitoring/metrics/sources.yml: which scrape job produces which names. */
+/** The metric catalogue in monitoring-config/metrics/sources.yml: which scrape job produces which names. */
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";

@@ -1,6 +1,6 @@
 /**
  * Grafana provisioning: the Prometheus datasource, the dashboard provider, and the dashboards from
- * monitoring/dashboards/. `grpc-service.json` is a template instantiated once per gRPC service
+ * monitoring-config/dashboards/. `grpc-service.json` is a template instantiated once per gRPC service
  * (its constant `service` variable set to the service's name).
  */
 import * as fs from "fs";

@@ -1,5 +1,5 @@
 /**
- * The Prometheus rule files kept in monitoring/rules/. Runbook links in them are README anchors
+ * The Prometheus rule files kept in monitoring-config/rules/. Runbook links in them are README anchors
  * (`README.md#alert-...`); with a base URL they become absolute links for Alertmanager and Grafana.
  */
 import * as fs from "fs";

@@ -5,8 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { SECRET_KEYS } from "../config/schema";
-import { recordRequests, Recorded, unwrapSecrets } from "./sdk-internals";
+import { SECRET_KEYS } from "../../config/schema";
+import { recordRequests, Recorded, unwrapSecrets } from "./pulumi-sdk-internals";
 
 export interface Registered {
   type: string;
@@ -34,7 +34,7 @@ export interface ProgramRun {
 }
 
 export type Stack = "dev" | "prod";
-export const ROOT = path.resolve(__dirname, "..");
+export const ROOT = path.resolve(__dirname, "../..");
 
 /** The stack's `platform:` config from Pulumi.<stack>.yaml, as plain objects keyed without namespace. */
 export function stackConfig(stack: Stack, root = ROOT): Record<string, unknown> {
