@@ -41,10 +41,10 @@ export const monitoringConfigShape = {
         .string()
         .regex(/^[0-9]+(s|m)$/, "a Prometheus interval such as 15s or 1m")
         .default("30s"),
-      /** Prefix that turns the rules' `README.md#anchor` runbook links into absolute URLs (e.g. the repository's web URL). */
+      /** Prefix that turns the rules' `docs/runbooks.md#anchor` runbook links into absolute URLs (e.g. the repository's web URL). */
       runbookBaseUrl: z
         .string()
-        .regex(/^https?:\/\/\S+\/$/, "an http(s) URL ending in '/', under which README.md is served, e.g. https://git.example.com/team/platform/blob/main/")
+        .regex(/^https?:\/\/\S+\/$/, "an http(s) URL ending in '/', under which the repository's files are served, e.g. https://git.example.com/team/platform/blob/main/")
         .optional(),
     })
     .strict(),

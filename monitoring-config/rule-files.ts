@@ -1,12 +1,12 @@
 /**
- * The Prometheus rule files kept in monitoring-config/rules/. Runbook links in them are README anchors
- * (`README.md#alert-...`); with a base URL they become absolute links for Alertmanager and Grafana.
+ * The Prometheus rule files kept in monitoring-config/rules/. Runbook links in them are anchors of docs/runbooks.md
+ * (`docs/runbooks.md#alert-...`); with a base URL they become absolute links for Alertmanager and Grafana.
  */
 import * as fs from "fs";
 import * as path from "path";
 
 export const RULES_DIR = path.join(__dirname, "rules");
-const RUNBOOK_PREFIX = "README.md#";
+const RUNBOOK_PREFIX = "docs/runbooks.md#";
 
 /** File name -> content of every *.rules.yml, in name order. */
 export function ruleFiles(runbookBaseUrl?: string): Record<string, string> {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Postgres backups on demand and restores, through the program's own backup CronJob (README, "Backup
+# Postgres backups on demand and restores, through the program's own backup CronJob (docs/runbooks.md, "Backup
 # and restore"; docs/upgrades.md, "Replacements that cannot be avoided"):
 #
 #   scripts/ops/postgres-backup.sh backup  NAMESPACE          a pg_dump now, onto the postgres-backup volume
@@ -12,7 +12,7 @@
 # (list and restore run once, without the backup's retries).
 # It talks to kubectl's current context (KUBECONFIG), waits for the Job (at most
 # PLATFORM_JOB_TIMEOUT seconds, 900 by default), prints its log and exits non-zero when it failed.
-# Stop the writers before a restore (README); the restore replaces what the dump holds, in one
+# Stop the writers before a restore (docs/runbooks.md); the restore replaces what the dump holds, in one
 # transaction, so a failed restore changes nothing.
 set -euo pipefail
 

@@ -122,7 +122,7 @@ describe("a real Alertmanager with the generated configuration", () => {
     await until("/-/ready", 30_000, async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined));
     const alert = (name: string, severity: string) => ({
       labels: { alertname: name, severity, namespace: "platform", job: "gateway" },
-      annotations: { summary: `${name} summary`, runbook_url: "README.md#alert-grpcerrorratehigh" },
+      annotations: { summary: `${name} summary`, runbook_url: "docs/runbooks.md#alert-grpcerrorratehigh" },
       startsAt: new Date().toISOString(),
     });
     const posted = await fetch(`${base}/api/v2/alerts`, {
@@ -138,7 +138,7 @@ describe("a real Alertmanager with the generated configuration", () => {
     expect(message.body.channel).toBe("#platform-alerts");
     const text = JSON.stringify(message.body);
     expect(text).toContain("GrpcErrorRateHigh summary");
-    expect(text).toContain("Runbook: README.md#alert-grpcerrorratehigh");
+    expect(text).toContain("Runbook: docs/runbooks.md#alert-grpcerrorratehigh");
     expect(received.map((m) => JSON.stringify(m.body)).join()).not.toContain("GrpcServiceDown");
   });
 

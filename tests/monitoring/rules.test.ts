@@ -78,15 +78,15 @@ describe("every alert", () => {
     expect(cases.some((c) => c.alertname === name && c.exp_alerts.length === 0)).toBe(true);
   });
 
-  test.each(alerts.map((a) => [`${a.alert} (${a.labels?.severity})`, a] as const))("%s has a severity, a summary and a runbook link into the README", (_n, a) => {
+  test.each(alerts.map((a) => [`${a.alert} (${a.labels?.severity})`, a] as const))("%s has a severity, a summary and a runbook link into docs/runbooks.md", (_n, a) => {
     expect(["critical", "warning"]).toContain(a.labels?.severity);
     expect(a.annotations?.summary?.length).toBeGreaterThan(10);
-    expect(a.annotations?.runbook_url).toMatch(/^README\.md#alert-[a-z0-9-]+$/);
+    expect(a.annotations?.runbook_url).toMatch(/^docs\/runbooks\.md#alert-[a-z0-9-]+$/);
   });
 });
 
-test("every runbook link points at a heading of the README", () => {
-  const doc = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+test("every runbook link points at a heading of docs/runbooks.md", () => {
+  const doc = fs.readFileSync(path.join(ROOT, "docs", "runbooks.md"), "utf8");
   // GitHub's anchor for a heading: lower case, punctuation dropped, spaces to '-'.
   const anchors = new Set(
     [...doc.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) =>
@@ -100,12 +100,12 @@ test("every runbook link points at a heading of the README", () => {
   expect(missing).toEqual([]);
 });
 
-test("a runbook base URL turns the README links into absolute ones and changes nothing else", () => {
+test("a runbook base URL turns the runbook links into absolute ones and changes nothing else", () => {
   const base = "https://git.example.com/team/platform/blob/main/";
   const plain = ruleFiles();
   const absolute = ruleFiles(base);
   for (const [name, text] of Object.entries(absolute)) {
-    expect(text).not.toMatch(/runbook_url: README\.md/);
-    expect(text.split(`runbook_url: ${base}README.md#`).join("runbook_url: README.md#")).toBe(plain[name]);
+    expect(text).not.toMatch(/runbook_url: docs\/runbooks\.md/);
+    expect(text.split(`runbook_url: ${base}docs/runbooks.md#`).join("runbook_url: docs/runbooks.md#")).toBe(plain[name]);
   }
 });
