@@ -9,20 +9,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import type { ClickHouseConfig } from "../../config/schema";
-import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
+import { credentialsChecksum } from "../secrets/generated-secrets";
 import { configChecksum, container, fromSecret, resourceRequirements, workloadLabels, type EnvVar } from "../shared/workload";
 import type { InClusterTarget } from "../../health";
 import type { HealthCheck } from "../shared/health-check";
-import type { Datastore } from "./datastore";
+import type { Datastore, DatastoreArgs } from "./datastore";
 import { statefulWorkload } from "./stateful";
 
-export interface ClickHouseArgs {
-  namespace: pulumi.Input<string>;
-  config: ClickHouseConfig;
-  storageClassName?: string;
-  protect: boolean;
-  credential: Credential;
-}
+export type ClickHouseArgs = DatastoreArgs<ClickHouseConfig>;
 
 const HTTP_PORT = 8123;
 const NATIVE_PORT = 9000;

@@ -13,16 +13,12 @@ import { parseMemory } from "../../config/quantities";
 import { configChecksum, container, deployment, exporterContainer, podDefaults, resourceRequirements, serviceAccount, workloadLabels, type EnvVar } from "../shared/workload";
 import type { InClusterTarget } from "../../health";
 import type { HealthCheck } from "../shared/health-check";
-import type { Datastore } from "./datastore";
+import type { Datastore, DatastoreArgs } from "./datastore";
 import { keepData } from "../shared/data-safety";
 import { statefulWorkload } from "./stateful";
 
-export interface KafkaArgs {
-  namespace: pulumi.Input<string>;
-  config: KafkaConfig;
-  storageClassName?: string;
-  protect: boolean;
-}
+/** Kafka has no generated password: its listeners are PLAINTEXT, and its NetworkPolicy admits only its clients. */
+export type KafkaArgs = Omit<DatastoreArgs<KafkaConfig>, "credential">;
 
 const PORT = 9092;
 const CONTROLLER_PORT = 9093;

@@ -7,21 +7,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseMemory } from "../../config/quantities";
 import type { PostgresConfig } from "../../config/schema";
-import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
+import { credentialsChecksum } from "../secrets/generated-secrets";
 import { container, exporterContainer, fromSecret, podDefaults, resourceRequirements, serviceAccount, workloadLabels, type EnvVar } from "../shared/workload";
 import type { InClusterTarget } from "../../health";
 import type { HealthCheck } from "../shared/health-check";
-import type { Datastore } from "./datastore";
+import type { Datastore, DatastoreArgs } from "./datastore";
 import { keepData } from "../shared/data-safety";
 import { statefulWorkload } from "./stateful";
 
-export interface PostgresArgs {
-  namespace: pulumi.Input<string>;
-  config: PostgresConfig;
-  storageClassName?: string;
-  protect: boolean;
-  credential: Credential;
-}
+export type PostgresArgs = DatastoreArgs<PostgresConfig>;
 
 const PORT = 5432;
 const METRICS_PORT = 9187;

@@ -5,20 +5,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseMemory } from "../../config/quantities";
 import type { RedisConfig } from "../../config/schema";
-import { Credential, credentialsChecksum } from "../secrets/generated-secrets";
+import { credentialsChecksum } from "../secrets/generated-secrets";
 import { container, exporterContainer, fromSecret, resourceRequirements, type EnvVar } from "../shared/workload";
 import type { InClusterTarget } from "../../health";
 import type { HealthCheck } from "../shared/health-check";
-import type { Datastore } from "./datastore";
+import type { Datastore, DatastoreArgs } from "./datastore";
 import { statefulWorkload } from "./stateful";
 
-export interface RedisArgs {
-  namespace: pulumi.Input<string>;
-  config: RedisConfig;
-  storageClassName?: string;
-  protect: boolean;
-  credential: Credential;
-}
+export type RedisArgs = DatastoreArgs<RedisConfig>;
 
 const PORT = 6379;
 const METRICS_PORT = 9121;
