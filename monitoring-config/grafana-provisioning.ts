@@ -17,7 +17,8 @@ export interface Dashboard {
   [key: string]: unknown;
 }
 
-export function datasources(prometheusUrl = `http://${PROMETHEUS.name}:${PROMETHEUS.port}`, scrapeInterval = "30s") {
+/** The Prometheus datasource; its minimum interval is Prometheus' scrape interval (platform:prometheus.scrapeInterval). */
+export function datasources(scrapeInterval: string) {
   return {
     apiVersion: 1,
     datasources: [
@@ -26,7 +27,7 @@ export function datasources(prometheusUrl = `http://${PROMETHEUS.name}:${PROMETH
         uid: PROMETHEUS_DATASOURCE_UID,
         type: "prometheus",
         access: "proxy",
-        url: prometheusUrl,
+        url: `http://${PROMETHEUS.name}:${PROMETHEUS.port}`,
         isDefault: true,
         editable: false,
         jsonData: { timeInterval: scrapeInterval, httpMethod: "POST" },

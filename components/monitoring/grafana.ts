@@ -41,7 +41,7 @@ export class Grafana extends pulumi.ComponentResource {
     const child = { parent: this };
     const ns = args.namespace;
 
-    const datasourcesYaml = toYaml(datasources(`http://${PROMETHEUS.name}:${PROMETHEUS.port}`, args.scrapeInterval));
+    const datasourcesYaml = toYaml(datasources(args.scrapeInterval));
     const providersYaml = toYaml(dashboardProviders());
     const boards = Object.fromEntries(Object.entries(dashboards(args.services)).map(([f, d]) => [f, JSON.stringify(d, null, 2)]));
     const datasourcesCm = configMap(NAME, `${NAME}-datasources`, ns, { "datasources.yaml": datasourcesYaml }, child);

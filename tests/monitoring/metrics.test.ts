@@ -31,7 +31,7 @@ const recorded = new Set(rules.flatMap((r) => (r.record ? [r.record] : [])));
 const known = knownMetrics();
 const services = Object.keys(platformConfig("prod").services);
 const provisioned = dashboards(services);
-const datasourceUids = new Set(datasources().datasources.map((d) => d.uid));
+const datasourceUids = new Set(datasources("30s").datasources.map((d) => d.uid));
 
 /** Names used by an expression that nothing produces, plus parse problems. */
 function unknownNames(expr: string): string[] {
