@@ -4,13 +4,12 @@
  * idempotent, so a later schema change reaches an existing volume), logs on the console at
  * information level, and the built-in Prometheus endpoint on 9363.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import type { ClickHouseConfig } from "../../config/schema";
 import { credentialsChecksum } from "../secrets/generated-secrets";
-import { configChecksum, container, fromSecret, resourceRequirements, workloadLabels, type EnvVar } from "../shared/workload";
+import { configChecksum, configFiles, container, fromSecret, resourceRequirements, type EnvVar } from "../shared/workload";
 import type { InClusterTarget } from "../../health";
 import type { HealthCheck } from "../shared/health-check";
 import type { Datastore, DatastoreArgs } from "./datastore";
@@ -79,17 +78,7 @@ export class ClickHouse extends pulumi.ComponentResource implements Datastore {
     this.args = args;
     const c = args.config;
     const schema = clickhouseSchema(c.database);
-    const configMap = new k8s.core.v1.ConfigMap(
-      `${name}-config`,
-      {
-        // Auto-named: a content change then replaces it create-before-delete and only updates the
-        // StatefulSet. A fixed name forces delete-before-replace, which replaced the StatefulSet too
-        // (found by tests/e2e/kwok/upgrade.e2e.ts on the first content change since release 515ef5f).
-        metadata: { namespace: args.namespace, labels: workloadLabels(this.name, "datastore") },
-        data: { ...SERVER_CONFIG, ...schema },
-      },
-      { parent: this },
-    );
+    const configMap = configFiles(name, "datastore", `${name}-config`, args.namespace, { ...SERVER_CONFIG, ...schema }, { parent: this });
     const items = (files: Record<string, string>) => Object.keys(files).map((key) => ({ key, path: key }));
     const { service } = statefulWorkload(
       {

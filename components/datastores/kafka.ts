@@ -10,7 +10,7 @@ import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import type { KafkaConfig } from "../../config/schema";
 import { parseMemory } from "../../config/quantities";
-import { configChecksum, container, deployment, exporterContainer, podDefaults, resourceRequirements, serviceAccount, workloadLabels, type EnvVar } from "../shared/workload";
+import { configChecksum, configFiles, container, deployment, exporterContainer, podDefaults, resourceRequirements, serviceAccount, workloadLabels, type EnvVar } from "../shared/workload";
 import type { InClusterTarget } from "../../health";
 import type { HealthCheck } from "../shared/health-check";
 import type { Datastore, DatastoreArgs } from "./datastore";
@@ -119,11 +119,7 @@ export class Kafka extends pulumi.ComponentResource implements Datastore {
       .map((address, i) => `${i}@${address}`)
       .join(",");
     const internalRf = Math.min(3, c.brokers);
-    const log4j = new k8s.core.v1.ConfigMap(
-      `${name}-log4j`,
-      { metadata: { name: `${name}-log4j`, namespace: args.namespace, labels: workloadLabels(this.name, "datastore") }, data: { "log4j.properties": LOG4J_PROPERTIES } },
-      child,
-    );
+    const log4j = configFiles(name, "datastore", `${name}-log4j`, args.namespace, { "log4j.properties": LOG4J_PROPERTIES }, child);
 
     const { statefulSet } = statefulWorkload(
       {

@@ -1,15 +1,15 @@
 /** Helpers the monitoring components share. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { workloadLabels } from "../shared/workload";
+import { configFiles } from "../shared/workload";
 
 export { configChecksum } from "../shared/workload";
 
 export const COMPONENT = "monitoring";
 
-/** A ConfigMap labelled as belonging to the workload `owner`. */
+/** Files the monitoring workload `owner` mounts (an auto-named ConfigMap, see configFiles). */
 export function configMap(owner: string, name: string, namespace: pulumi.Input<string>, data: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.ConfigMap {
-  return new k8s.core.v1.ConfigMap(name, { metadata: { name, namespace, labels: workloadLabels(owner, COMPONENT) }, data }, opts);
+  return configFiles(owner, COMPONENT, name, namespace, data, opts);
 }
 
 /** HTTP probe on a port; `initialDelaySeconds` left to the startup probe where there is one. */

@@ -2,6 +2,7 @@
  * Runs the real program (index.ts) under Pulumi's mocks and returns every registered resource.
  * Used by the tests and by the fast policy check (policies/check.ts), which need no Pulumi CLI.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -73,6 +74,16 @@ function mockState(type: string, name: string, inputs: Record<string, any>, gene
   }
 }
 
+/**
+ * The inputs as the provider's Check returns them, which is what the engine records and policy packs
+ * see: a Kubernetes object without metadata.name gets its auto-name, `<resource name>-<suffix>`
+ * (here a fixed suffix instead of the provider's random one, so runs compare equal).
+ */
+export function providerChecked(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  if (!type.startsWith("kubernetes:") || !inputs.metadata || inputs.metadata.name !== undefined) return inputs;
+  return { ...inputs, metadata: { ...inputs.metadata, name: `${name}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}` } };
+}
+
 export interface RunOptions {
   /** Edits the decoded config (add, change or delete keys) before the program sees it. */
   override?: (config: Record<string, any>) => void;
@@ -102,7 +113,7 @@ export async function runProgram(stack: Stack, opts: RunOptions = {}): Promise<P
     pulumi.runtime.setMocks(
       {
         newResource: (args) => {
-          const inputs = unwrapSecrets(pulumi, args.inputs);
+          const inputs = providerChecked(args.type, args.name, unwrapSecrets(pulumi, args.inputs));
           resources.push({
             type: args.type,
             name: args.name,
@@ -151,8 +162,8 @@ export function ofType(run: ProgramRun, type: string): Registered[] {
 }
 
 export function named(run: ProgramRun, type: string, name: string): Registered {
-  // An auto-named object (no metadata.name) is found by its resource name, the prefix Pulumi names it from.
-  const found = run.resources.find((r) => r.type === type && (r.inputs?.metadata?.name ?? r.name) === name);
+  // An auto-named object is found by its resource name, the prefix of its auto-name.
+  const found = run.resources.find((r) => r.type === type && (r.inputs?.metadata?.name === name || r.name === name));
   if (!found)
     throw new Error(
       `no ${type} named ${name}; have: ${ofType(run, type)

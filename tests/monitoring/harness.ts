@@ -4,7 +4,7 @@
  */
 import { parseConfig } from "../../config/load";
 import type { PlatformConfig } from "../../config/schema";
-import { Stack, stackConfig } from "../helpers/program";
+import { providerChecked, Stack, stackConfig } from "../helpers/program";
 
 export interface Registered {
   type: string;
@@ -34,8 +34,9 @@ export async function runMonitoring(stack: Stack, override?: (config: Record<str
     pulumi.runtime.setMocks(
       {
         newResource: (args) => {
-          resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-          return { id: `${args.name}-id`, state: args.inputs };
+          const inputs = providerChecked(args.type, args.name, args.inputs);
+          resources.push({ type: args.type, name: args.name, inputs });
+          return { id: `${args.name}-id`, state: inputs };
         },
         call: (args) => args.inputs,
       },
@@ -58,7 +59,7 @@ export function ofKind(run: MonitoringRun, kind: string): Registered[] {
 }
 
 export function byName(run: MonitoringRun, kind: string, name: string): Registered {
-  const found = ofKind(run, kind).find((r) => r.inputs.metadata?.name === name);
+  const found = ofKind(run, kind).find((r) => r.inputs.metadata?.name === name || r.name === name);
   if (!found) throw new Error(`no ${kind} named ${name}`);
   return found;
 }

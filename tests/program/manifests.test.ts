@@ -51,6 +51,14 @@ describe("every pod", () => {
       .sort();
     expect(withToken).toEqual(["Deployment/kube-state-metrics", "StatefulSet/prometheus"]);
   });
+
+  test.each(["prod", "dev"] as const)("%s: mounts its files from auto-named ConfigMaps, so a content change updates the workload instead of re-creating it", (stack) => {
+    // A fixed name makes Pulumi replace the ConfigMap delete-before-replace, and with it every resource that depends on it.
+    const mounted = podTemplates(runs[stack]!).flatMap((p) => (p.spec.volumes ?? []).filter((v: any) => v.configMap).map((v: any) => [p.workload, v.configMap.name] as const));
+    expect(mounted.map(([w]) => w)).toEqual(expect.arrayContaining(["StatefulSet/prometheus", "StatefulSet/alertmanager", "Deployment/grafana", "StatefulSet/kafka", "StatefulSet/clickhouse"]));
+    const fixedNames = runs[stack]!.resources.filter((r) => r.type === CM && r.inputs.metadata.name === r.name).map((r) => r.name);
+    expect(mounted.filter(([, cm]) => fixedNames.includes(cm))).toEqual([]);
+  });
 });
 
 function env(container: any): Record<string, any> {
