@@ -152,7 +152,8 @@ export const configSchema = z
         debugEndpoints: z.boolean().default(false),
       })
       .strict()
-      .default({ maxSpeedKmh: 150, maxTimeDiff: "12h", logLevel: "INFO", debugEndpoints: false }),
+      // prefault: an absent block is parsed as {}, so the field defaults above are the only ones.
+      .prefault({}),
     services: z
       .record(z.string().regex(DNS_1035_LABEL, "a Kubernetes Service name: a lower-case letter first, then letters, digits and '-', at most 63 characters"), serviceSchema)
       .refine((s) => Object.keys(s).length > 0, "at least one gRPC service"),
@@ -196,9 +197,11 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         timeoutSeconds: z.number().min(1, "between 1 and 300 seconds").max(300, "between 1 and 300 seconds").default(10),
         retries: z.number().int().min(0, "between 0 and 10 retries").max(10, "between 0 and 10 retries").default(3),
+        /** How long the gate waits for the Deployments and StatefulSets to finish rolling out before it checks. */
+        rolloutTimeoutSeconds: z.number().int().min(10, "between 10 and 3600 seconds").max(3600, "between 10 and 3600 seconds").default(600),
       })
       .strict()
-      .default({ enabled: true, timeoutSeconds: 10, retries: 3 }),
+      .prefault({}),
     quota: z.object({ cpu, memory, pods: z.number().int().min(1, "between 1 and 10000 pods").max(10000, "between 1 and 10000 pods") }).strict(),
     /** Lets a stack whose name says one environment run as the other; logged as a warning on every run. */
     allowEnvironmentMismatch: z.boolean().default(false),

@@ -6,6 +6,8 @@ export { runChecks, DEFAULT_RUN_OPTIONS } from "./runner";
 export type { RunOptions, CheckResult, HealthReport } from "./runner";
 export { formatTable, formatJson } from "./report";
 export { checkThroughPortForwards } from "./port-forward";
+export { rolloutPending, waitForRollouts } from "./rollouts";
+export type { RolloutOptions } from "./rollouts";
 export type { PortForwardOptions } from "./port-forward";
 export { parseTargets, parseInClusterTargets, loadTargetsFile, parseTargetsDocument, targetsFileSchema } from "./targets";
 export type { HealthTarget, InClusterTarget, ParsedTarget, TargetsFile, TargetKind } from "./targets";

@@ -15,7 +15,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { HealthConfig } from "../../config/schema";
-import { checkThroughPortForwards, formatTable, InClusterTarget, parseInClusterTargets } from "../../health";
+import { checkThroughPortForwards, formatTable, InClusterTarget, parseInClusterTargets, waitForRollouts } from "../../health";
 import type { HealthCheck } from "../shared/health-check";
 
 export interface PostDeployGateArgs {
@@ -39,8 +39,9 @@ export function healthTargets(checks: HealthCheck[]): pulumi.Output<InClusterTar
   return pulumi.all(checks.map((c) => c.target)).apply((targets) => parseInClusterTargets(targets));
 }
 
-/** Runs every check through port-forwards and throws the report table when anything fails. */
+/** Waits for the rollouts, runs every check through port-forwards, and throws the report table when anything fails. */
 async function checkDeployedPlatform(namespace: string, targets: InClusterTarget[], health: HealthConfig): Promise<string> {
+  await waitForRollouts({ namespace, timeoutMs: health.rolloutTimeoutSeconds * 1000 });
   const report = await checkThroughPortForwards({ namespace, targets }, [], { timeoutMs: health.timeoutSeconds * 1000, retries: health.retries, backoffMs: 500 });
   const table = formatTable(report);
   if (!report.ok) throw new Error(`post-deploy health checks failed in namespace ${namespace}:\n${table}`);

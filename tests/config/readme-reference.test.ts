@@ -12,6 +12,7 @@ function keyPaths(schema: any, prefix: string): string[] {
     case "optional":
     case "default":
     case "nullable":
+    case "prefault":
       return keyPaths(def.innerType, prefix);
     case "object":
       return Object.entries(def.shape).flatMap(([k, v]) => keyPaths(v, prefix ? `${prefix}.${k}` : k));

@@ -4,7 +4,9 @@
  * report table when the deployed workloads cannot be reached (under KWOK no container runs, so every
  * port-forward fails: exactly the unhealthy deploy the gate exists for).
  */
+import * as fs from "fs";
 import * as path from "path";
+import { waitForRollouts } from "../../../health";
 import { Engine, eventually, kubectl, ok, project, pulumi, REPO, startEngine, stopEngine } from "../engine";
 
 const POLICIES = path.join(REPO, "policies");
@@ -37,3 +39,31 @@ test("with the health gate on, pulumi up fails with the health report table", as
   ok(pulumi(e, dir, ["destroy", "--stack", "dev", "--yes", "--skip-preview"]), "destroy after the failed gate");
   await eventually("namespace platform-dev deleted", () => (/NotFound/.test(kubectl(e, ["get", "namespace", "platform-dev"]).stderr) ? true : undefined), 180_000);
 }, 1_200_000);
+
+test("the gate's rollout wait holds until a Deployment's pods are ready, and names it when they never are", async () => {
+  const ns = "rollout-wait";
+  ok(kubectl(e, ["create", "namespace", ns]), "namespace");
+  // No node carries this label: the pod stays Pending, as one that finds no room would.
+  const deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "unschedulable", namespace: ns },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: "unschedulable" } },
+      template: { metadata: { labels: { app: "unschedulable" } }, spec: { nodeSelector: { "platform.test/none": "true" }, containers: [{ name: "c", image: "busybox" }] } },
+    },
+  };
+  const file = path.join(e.root, "unschedulable.json");
+  fs.writeFileSync(file, JSON.stringify(deployment));
+  ok(kubectl(e, ["apply", "-f", file]), "apply");
+  await expect(waitForRollouts({ kubeconfig: e.kubeconfig, namespace: ns, timeoutMs: 5000, pollMs: 500 })).rejects.toThrow(
+    /^workloads in namespace rollout-wait not rolled out after 5 s:\n {2}Deployment\/unschedulable: [01]\/1 updated, 0\/1 ready$/,
+  );
+  // Schedulable again: KWOK's nodes run it and the wait returns.
+  ok(kubectl(e, ["-n", ns, "patch", "deployment", "unschedulable", "--type", "json", "-p", '[{"op":"remove","path":"/spec/template/spec/nodeSelector"}]']), "patch");
+  const started = Date.now();
+  await waitForRollouts({ kubeconfig: e.kubeconfig, namespace: ns, timeoutMs: 120_000, pollMs: 500 });
+  expect(Date.now() - started).toBeLessThan(120_000);
+  ok(kubectl(e, ["delete", "namespace", ns, "--wait=false"]), "delete namespace");
+}, 300_000);
