@@ -45,7 +45,14 @@ export function checkoutPreviousRelease(dir: string, packages: "own" | "current"
 export function checkoutRevision(revision: string, dir: string, packages: "own" | "current"): string {
   const done = path.join(dir, ".extracted");
   const modules = path.join(dir, "node_modules");
-  if (fs.existsSync(done)) {
+  let commit: string;
+  try {
+    commit = execFileSync("git", ["rev-parse", "--verify", `${revision}^{commit}`], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    throw new Error(`commit ${revision} is not in this clone (a shallow one?): git fetch --unshallow`);
+  }
+  // Kept only when it is the same commit: a name such as HEAD moves.
+  if (fs.existsSync(done) && fs.readFileSync(done, "utf8").trim() === commit) {
     // A kept extraction links the packages of the checkout that made it, which may be gone: link this one's.
     if (fs.lstatSync(modules, { throwIfNoEntry: false })?.isSymbolicLink()) {
       fs.rmSync(modules);
@@ -53,20 +60,15 @@ export function checkoutRevision(revision: string, dir: string, packages: "own" 
     }
     return dir;
   }
-  try {
-    execFileSync("git", ["cat-file", "-e", `${revision}^{commit}`], { cwd: ROOT, stdio: "ignore" });
-  } catch {
-    throw new Error(`commit ${revision} is not in this clone (a shallow one?): git fetch --unshallow`);
-  }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  execFileSync("bash", ["-c", `git archive "$2" | tar -x -C "$1"`, "extract", dir, revision], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("bash", ["-c", `git archive "$2" | tar -x -C "$1"`, "extract", dir, commit], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   const lock = (d: string) => fs.readFileSync(path.join(d, "package-lock.json"), "utf8");
   if (packages === "current" || lock(dir) === lock(ROOT)) {
     fs.symlinkSync(path.join(ROOT, "node_modules"), modules);
   } else {
     execFileSync("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"], timeout: 600_000 });
   }
-  fs.writeFileSync(done, `${revision}\n`);
+  fs.writeFileSync(done, `${commit}\n`);
   return dir;
 }
