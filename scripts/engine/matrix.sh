@@ -3,7 +3,7 @@
 # policy preview, up, workloads Ready, Pod Security, no deprecated API or field, idempotence, no
 # secret in plain text, destroy) against the API server of every Kubernetes minor users run
 # (K8S_MATRIX in versions.sh), then a table of the results. CI runs the same test against
-# K8S_VERSION only; the README records the matrix's last results.
+# K8S_VERSION only; docs/engine.md ("Kubernetes versions") records the last results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=versions.sh

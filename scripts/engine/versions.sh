@@ -10,7 +10,7 @@ PULUMI_VERSION=v3.274.1
 # Debian's containerd 1.6 (it falls back to the kubelet's cgroupDriver when the runtime has no CRI
 # RuntimeConfig; the kubelet counts that as losing support in 1.38). See docs/real-node.md.
 K8S_VERSION=v1.37.2
-# The minors users run (README, Kubernetes versions): `npm run test:matrix` runs the KWOK tier's
+# The minors users run (docs/engine.md, Kubernetes versions): `npm run test:matrix` runs the KWOK tier's
 # end-to-end test against the API server of each.
 K8S_MATRIX="v1.35.4 v1.36.3 v1.37.2"
 COREDNS_VERSION=v1.15.0      # kube-dns of the real node (scripts/node/)
