@@ -5,6 +5,7 @@
  */
 import { AddressInfo, createServer, Server, Socket } from "node:net";
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
+import { kubeClient } from "./kube-client";
 import { HealthReport, runChecks, RunOptions } from "./runner";
 import { HealthTarget, InClusterTarget, parseInClusterTargets, parseTargets } from "./targets";
 
@@ -22,11 +23,7 @@ export interface PortForwardOptions {
  * tunnelled (no ready pod, the kubelet refused), for the report.
  */
 async function withPortForwards<T>(opts: PortForwardOptions, fn: (resolved: HealthTarget[], tunnelError: (name: string) => string | undefined) => Promise<T>): Promise<T> {
-  // The client is an ES module; loading it here keeps the rest of the library usable without it.
-  const k8s = await import("@kubernetes/client-node");
-  const kc = new k8s.KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
+  const { k8s, kc } = await kubeClient(opts.kubeconfig);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const forward = new k8s.PortForward(kc);
   const servers: Server[] = [];

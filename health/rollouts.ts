@@ -6,6 +6,7 @@
  */
 import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
+import { kubeClient } from "./kube-client";
 
 export interface RolloutOptions {
   /** Kubeconfig file; default: KUBECONFIG or ~/.kube/config (or the in-cluster service account). */
@@ -43,11 +44,7 @@ export function rolloutPending(kind: "Deployment" | "StatefulSet", w: V1Deployme
 
 /** Resolves when every Deployment and StatefulSet has rolled out; rejects after the timeout, naming what has not. */
 export async function waitForRollouts(opts: RolloutOptions): Promise<void> {
-  // The client is an ES module; loading it here keeps the rest of the library usable without it.
-  const k8s = await import("@kubernetes/client-node");
-  const kc = new k8s.KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
+  const { k8s, kc } = await kubeClient(opts.kubeconfig);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
