@@ -22,6 +22,8 @@ interface Phases {
   compile: number;
   ours: number;
   top: [string, number][];
+  /** gRPC calls made or served, per method: count, summed latency, time with one or more in flight, first start, last end. */
+  rpc?: Record<string, [number, number, number, number, number]>;
 }
 interface Run {
   wall: number;
@@ -97,7 +99,10 @@ const of = (m: keyof typeof measures, kind: string): Phases[] => medians[m].proc
 /** A stand-in plugin's processes: language-host.ts run through ts-node, or its compiled language-host-<key>.js. */
 const plugin = (m: keyof typeof measures, name: string): Phases[] => medians[m].processes.filter((p) => p.kind === `${name}.ts` || new RegExp(`^${name}-[0-9a-f]{16}\\.js$`).test(p.kind));
 const roundTrips = (m: keyof typeof measures): number => sum(of(m, "program"), (p) => life(p) - p.boot - p.modules - p.toolchain - p.compile - p.ours);
-const rows: [string, (m: keyof typeof measures) => number | undefined][] = [
+const rpc = (ps: Phases[], method: string, field: number): number | undefined => (ps.some((p) => p.rpc?.[method]) ? sum(ps, (p) => p.rpc?.[method]?.[field] ?? 0) : undefined);
+const count = (ps: Phases[], method: string): number | undefined => rpc(ps, method, 0);
+/** Label, value (ms, or a count when the third element is true). */
+const rows: [string, (m: keyof typeof measures) => number | undefined, boolean?][] = [
   ["wall time", (m) => medians[m].wall * 1000],
   ["CLI, backend, plugins outside the program", (m) => medians[m].wall * 1000 - sum(of(m, "program"), life)],
   ["program: node start", (m) => sum(of(m, "program"), (p) => p.boot)],
@@ -110,16 +115,25 @@ const rows: [string, (m: keyof typeof measures) => number | undefined][] = [
   ["policy pack start-up (before the program starts)", (m) => (of(m, "policy").length ? sum(of(m, "policy"), startUp) : undefined)],
   ["  of which loading TypeScript/ts-node/swc", (m) => (of(m, "policy").length ? sum(of(m, "policy"), (p) => p.toolchain) : undefined)],
   ["  of which compiling/type-checking .ts", (m) => (of(m, "policy").length ? sum(of(m, "policy"), (p) => p.compile) : undefined)],
+  // Many calls in flight at once: the program waits on the engine's throughput; about one: on a chain
+  // of resources each waiting for another's outputs.
+  ["program: time with RegisterResource in flight", (m) => rpc(of(m, "program"), "RegisterResource", 2)],
+  ["  RegisterResource calls, summed latency", (m) => rpc(of(m, "program"), "RegisterResource", 1)],
+  ["  RegisterResource calls (count)", (m) => count(of(m, "program"), "RegisterResource"), true],
+  ["program: start to first RegisterResource", (m) => sum(of(m, "program"), (p) => (p.rpc?.RegisterResource?.[3] ?? p.start) - p.start)],
+  ["program: last RegisterResource reply to exit", (m) => sum(of(m, "program"), (p) => (p.exit ?? 0) - (p.rpc?.RegisterResource?.[4] ?? p.exit ?? 0))],
+  ["policy pack: Analyze (per resource), summed", (m) => rpc(of(m, "policy"), "served:analyze", 1)],
+  ["policy pack: AnalyzeStack", (m) => rpc(of(m, "policy"), "served:analyzeStack", 1)],
   ["stand-in language host start-up (not in real Pulumi)", (m) => sum(plugin(m, "language-host"), startUp)],
   ["stand-in random provider start-up (not in real Pulumi)", (m) => sum(plugin(m, "random-provider"), startUp)],
 ];
 console.log(`\n${"where the time goes (seconds, median run)".padEnd(52)}${columns.map((c) => c.padStart(16)).join("")}`);
-for (const [label, f] of rows) {
+for (const [label, f, isCount] of rows) {
   console.log(
     `${label.padEnd(52)}${columns
       .map((c) => {
         const v = f(c);
-        return (v === undefined ? "-" : sec(v)).padStart(16);
+        return (v === undefined ? "-" : isCount ? String(v) : sec(v)).padStart(16);
       })
       .join("")}`,
   );
@@ -127,6 +141,48 @@ for (const [label, f] of rows) {
 const heaviest = of("preview", "program")[0]?.top ?? [];
 if (heaviest.length) console.log(`heaviest packages in the preview's program (ms): ${heaviest.map(([p, t]) => `${p} ${t}`).join(", ")}`);
 console.log(`program's wait on the engine per resource in the preview: ${(roundTrips("preview") / Number(resources)).toFixed(1)} ms`);
+
+// The engine's side of a preview, from its verbose log (`--logtostderr -v=9`, JSON lines): each call to
+// a plugin is logged when it starts ("executing") and when it returns; summed per plugin and method.
+// The step generator makes these calls one resource at a time, so their sum is on the critical path.
+function engineCalls(measure: string): Map<string, { n: number; ms: number }> {
+  const started = new Map<string, number>();
+  const byMethod = new Map<string, { n: number; ms: number }>();
+  for (const l of lines(`${measure}.engine-log`)) {
+    if (!l.startsWith("{")) continue;
+    const e = JSON.parse(l) as { time: string; msg?: string };
+    const m = /^(Provider|ProviderRegistry|Analyzer)(?:\[[^\]]*\])?\.(\w+)\((.*?)\):? (executing|success|executed|failed)/.exec(e.msg ?? "");
+    if (!m) continue;
+    const [, plugin, method, args, what] = m;
+    // AnalyzeStack logs "(#resources=N)" when it starts and "(...)" when it returns.
+    const key = `${plugin}.${method}(${/^#|^\.\.\.$/.test(args) ? "" : args})`;
+    const [whole, fraction = "0"] = e.time.replace(/Z$/, "").split(".");
+    const at = Date.parse(`${whole}Z`) + Number(`0.${fraction}`) * 1000;
+    if (what === "executing") {
+      started.set(key, at);
+      continue;
+    }
+    const t0 = started.get(key);
+    if (t0 === undefined) continue;
+    started.delete(key);
+    const name = `${plugin === "Analyzer" ? "policy pack" : plugin === "Provider" ? "provider" : "provider registry"} ${method}`;
+    const b = byMethod.get(name) ?? { n: 0, ms: 0 };
+    byMethod.set(name, { n: b.n + 1, ms: b.ms + at - t0 });
+  }
+  return byMethod;
+}
+const calls = { preview: engineCalls("preview"), "preview-policy": engineCalls("preview-policy") };
+if (calls.preview.size || calls["preview-policy"].size) {
+  console.log(`\n${"the engine's plugin calls in one preview, verbose log (count, summed s)".padEnd(72)}${"preview".padStart(16)}${"preview-policy".padStart(16)}`);
+  const names = [...new Set([...calls.preview.keys(), ...calls["preview-policy"].keys()])].sort((a, b) => (calls["preview-policy"].get(b)?.ms ?? 0) - (calls["preview-policy"].get(a)?.ms ?? 0));
+  for (const name of names) {
+    const cell = (c: Map<string, { n: number; ms: number }>): string => {
+      const v = c.get(name);
+      return (v ? `${v.n}  ${sec(v.ms)}` : "-").padStart(16);
+    };
+    console.log(`${name.padEnd(72)}${cell(calls.preview)}${cell(calls["preview-policy"])}`);
+  }
+}
 
 // The first deploy: how long each resource took from the engine starting its step to its outputs
 // (the provider's create and await logic), from the event log (its timestamps are whole seconds).

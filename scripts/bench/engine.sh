@@ -8,8 +8,9 @@
 # Steady-state figures are the median of `repeats` runs (3 by default), taken in turns. Then the
 # ratios of the speed goals, where the time of each pulumi command goes (every Node.js process pulumi
 # starts preloads phases.js, which records its node start, module loading, TypeScript compilation and
-# construction), and the slowest steps of the first up (from pulumi's event log); engine-report.ts
-# prints it all.
+# construction, and the gRPC calls it makes or serves), the engine's calls to the provider and the
+# pack (from its verbose log of one more preview of each kind), and the slowest steps of the first up
+# (from pulumi's event log); engine-report.ts prints it all.
 # It uses a cluster, backend and scratch project of its own, and removes them at the end. The health
 # gate is off (KWOK).
 set -euo pipefail
@@ -79,5 +80,9 @@ for ((i = 0; i < repeats; i++)); do
   # For the trade-off only (docs/engine.md): the update without its preview runs the program once.
   timed noop-up-skip-preview pulumi up --stack "$stack" --yes --skip-preview --non-interactive
 done
+# The engine's own log of one preview with and one without the pack (not timed: logging slows them):
+# how many calls it makes to the provider and the pack per resource, and how long they take.
+pulumi preview --stack "$stack" --non-interactive --logtostderr -v=9 > /dev/null 2> "$work/preview.engine-log"
+pulumi preview --stack "$stack" --non-interactive --policy-pack "$REPO/policies" --logtostderr -v=9 > /dev/null 2> "$work/preview-policy.engine-log"
 resources=$(pulumi stack export --stack "$stack" | jq '.deployment.resources | length')
 (cd "$REPO" && node -r ts-node/register/transpile-only scripts/bench/engine-report.ts "$work" "$stack" "$resources" "$objects")

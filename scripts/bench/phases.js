@@ -81,7 +81,10 @@ Module._load = function timedLoad(request, parent, isMain) {
   const frame = { t0: performance.now(), children: 0, compile: 0 };
   stack.push(frame);
   try {
-    return load.apply(this, arguments);
+    const exported = load.apply(this, arguments);
+    if (pkg === "@grpc/grpc-js" && exported?.Client?.prototype?.makeUnaryRequest) timeUnaryCalls(exported.Client.prototype);
+    if (pkg === "@grpc/grpc-js" && exported?.Server?.prototype?.addService) timeHandlers(exported.Server.prototype);
+    return exported;
   } finally {
     stack.pop();
     const inclusive = performance.now() - frame.t0;
@@ -99,6 +102,77 @@ Module._load = function timedLoad(request, parent, isMain) {
     }
   }
 };
+
+// The gRPC calls this process makes (the program's RegisterResource to the engine): per method, how
+// many, their summed latency and the time at least one was in flight, so that the report can tell a
+// wait on the engine's throughput (many in flight at once) from a chain of dependent calls (one).
+const calls = {};
+function timeUnaryCalls(proto) {
+  if (proto.makeUnaryRequest.timed) return;
+  const unary = proto.makeUnaryRequest;
+  proto.makeUnaryRequest = function timedUnary(method, ...rest) {
+    const i = rest.findLastIndex((a) => typeof a === "function");
+    if (i < 0) return unary.call(this, method, ...rest);
+    const callback = rest[i];
+    const t0 = performance.now();
+    rest[i] = function (...results) {
+      (calls[method.split("/").pop()] ??= []).push([t0, performance.now()]);
+      return callback.apply(this, results);
+    };
+    return unary.call(this, method, ...rest);
+  };
+  proto.makeUnaryRequest.timed = true;
+}
+
+// The calls this process serves (the policy pack's Analyze and AnalyzeStack), timed from request to reply.
+function timeHandlers(proto) {
+  if (proto.addService.timed) return;
+  const addService = proto.addService;
+  proto.addService = function timedAddService(service, implementation) {
+    // Handlers may be methods of a class: looked up by the service's method names, bound to it.
+    const timed = {};
+    for (const [key, method] of Object.entries(service)) {
+      const name = implementation[key] !== undefined ? key : method.originalName;
+      const handler = implementation[name];
+      if (typeof handler !== "function") continue;
+      timed[name] =
+        method.requestStream || method.responseStream
+          ? handler.bind(implementation)
+          : function (call, callback) {
+              const t0 = performance.now();
+              return handler.call(implementation, call, (...results) => {
+                (calls[`served:${name}`] ??= []).push([t0, performance.now()]);
+                // A server (the policy pack) is killed rather than exiting: record after each call.
+                setImmediate(() => write(false));
+                return callback(...results);
+              });
+            };
+    }
+    return addService.call(this, service, timed);
+  };
+  proto.addService.timed = true;
+}
+
+/** Per method: [count, summed latency, time with at least one call in flight, first start, last end] (ms, epoch). */
+function rpcSummary() {
+  return Object.fromEntries(
+    Object.entries(calls).map(([method, spans]) => {
+      const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+      let busy = 0;
+      let [from, to] = sorted[0];
+      for (const [s, e] of sorted) {
+        if (s > to) {
+          busy += to - from;
+          from = s;
+        }
+        to = Math.max(to, e);
+      }
+      busy += to - from;
+      const sum = spans.reduce((a, [s, e]) => a + e - s, 0);
+      return [method, [spans.length, Math.round(sum), Math.round(busy), Math.round(epoch(sorted[0][0])), Math.round(epoch(to))]];
+    }),
+  );
+}
 
 /** What this process is: the Pulumi program, a policy pack, or a plugin such as the language host. */
 function kind() {
@@ -126,6 +200,7 @@ function write(exited) {
     entryEnd: entryEnd === undefined ? undefined : round(entryEnd),
     ...Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, round(v)])),
     top,
+    rpc: rpcSummary(),
   };
   fs.appendFileSync(out, `${JSON.stringify(record)}\n`);
 }
