@@ -96,3 +96,52 @@ describe("health check clients at preview", () => {
     expect(loadedAfter(`require("./health/checks").checkFor({ kind: "grpc" })`)).toEqual(["grpc-health-check"]);
   });
 });
+
+describe("stack traces at preview and up (source-maps.ts, imported first by index.ts)", () => {
+  // Type-only lines ahead of the throw: swc's JavaScript puts it on another line than the TypeScript.
+  const FIXTURE =
+    'interface Settings {\n  name: string;\n  size: number;\n}\n\ntype Named = Pick<Settings, "name">;\n\nexport function fail(s: Named): never {\n  throw new Error(`bad ${s.name}`);\n}\n';
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
+    fs.writeFileSync(path.join(dir, "fail.ts"), FIXTURE);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** A process with ts-node registered as cmd/run registers it, then `before`, then a throw in a .ts file. */
+  function traceAfter(before: string): { frame: string; prepareStackTrace: string; nodeMaps: boolean } {
+    const out = execFileSync(
+      process.execPath,
+      [
+        "-e",
+        `require("ts-node").register(require("./scripts/bench/startup").pulumiTsNodeOptions());
+        ${before};
+        try { require(${JSON.stringify(path.join(dir, "fail.ts"))}).fail({ name: "x" }); }
+        catch (e) { console.log(JSON.stringify({ frame: e.stack.split("\\n")[1].trim(), prepareStackTrace: typeof Error.prepareStackTrace, nodeMaps: process.sourceMapsEnabled })); }`,
+      ],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    return JSON.parse(out.trim().split("\n").pop()!);
+  }
+
+  it("the JavaScript puts the throw on another line than the TypeScript (so the mapping is tested)", () => {
+    const js = pulumiTsNode().compile(FIXTURE, path.join(dir, "fail.ts"));
+    expect(js.split("\n").findIndex((l) => l.includes("throw new Error")) + 1).not.toBe(9);
+  });
+
+  it("maps frames with Node's own source maps, not ts-node's source-map-support, to the TypeScript line", () => {
+    expect(traceAfter(`require("./source-maps")`)).toEqual({ frame: expect.stringMatching(/fail\.ts:9:9\)$/), prepareStackTrace: "undefined", nodeMaps: true });
+  });
+
+  it("points at the same line as source-map-support did", () => {
+    expect(traceAfter("")).toEqual({ frame: expect.stringMatching(/fail\.ts:9:9\)$/), prepareStackTrace: "function", nodeMaps: false });
+  });
+
+  it("changes nothing outside ts-node (jest's own transform maps jest's traces)", () => {
+    const before = Error.prepareStackTrace;
+    const maps = process.sourceMapsEnabled;
+    require("../../source-maps");
+    expect(Error.prepareStackTrace).toBe(before);
+    expect(process.sourceMapsEnabled).toBe(maps);
+  });
+});
