@@ -100,7 +100,6 @@ const of = (m: keyof typeof measures, kind: string): Phases[] => medians[m].proc
 const plugin = (m: keyof typeof measures, name: string): Phases[] => medians[m].processes.filter((p) => p.kind === `${name}.ts` || new RegExp(`^${name}-[0-9a-f]{16}\\.js$`).test(p.kind));
 const roundTrips = (m: keyof typeof measures): number => sum(of(m, "program"), (p) => life(p) - p.boot - p.modules - p.toolchain - p.compile - p.ours);
 const rpc = (ps: Phases[], method: string, field: number): number | undefined => (ps.some((p) => p.rpc?.[method]) ? sum(ps, (p) => p.rpc?.[method]?.[field] ?? 0) : undefined);
-const count = (ps: Phases[], method: string): number | undefined => rpc(ps, method, 0);
 /** Label, value (ms, or a count when the third element is true). */
 const rows: [string, (m: keyof typeof measures) => number | undefined, boolean?][] = [
   ["wall time", (m) => medians[m].wall * 1000],
@@ -119,7 +118,7 @@ const rows: [string, (m: keyof typeof measures) => number | undefined, boolean?]
   // of resources each waiting for another's outputs.
   ["program: time with RegisterResource in flight", (m) => rpc(of(m, "program"), "RegisterResource", 2)],
   ["  RegisterResource calls, summed latency", (m) => rpc(of(m, "program"), "RegisterResource", 1)],
-  ["  RegisterResource calls (count)", (m) => count(of(m, "program"), "RegisterResource"), true],
+  ["  RegisterResource calls (count)", (m) => rpc(of(m, "program"), "RegisterResource", 0), true],
   ["program: start to first RegisterResource", (m) => sum(of(m, "program"), (p) => (p.rpc?.RegisterResource?.[3] ?? p.start) - p.start)],
   ["program: last RegisterResource reply to exit", (m) => sum(of(m, "program"), (p) => (p.exit ?? 0) - (p.rpc?.RegisterResource?.[4] ?? p.exit ?? 0))],
   ["policy pack: Analyze (per resource), summed", (m) => rpc(of(m, "policy"), "served:analyze", 1)],

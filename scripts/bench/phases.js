@@ -82,8 +82,10 @@ Module._load = function timedLoad(request, parent, isMain) {
   stack.push(frame);
   try {
     const exported = load.apply(this, arguments);
-    if (pkg === "@grpc/grpc-js" && exported?.Client?.prototype?.makeUnaryRequest) timeUnaryCalls(exported.Client.prototype);
-    if (pkg === "@grpc/grpc-js" && exported?.Server?.prototype?.addService) timeHandlers(exported.Server.prototype);
+    if (pkg === "@grpc/grpc-js") {
+      if (exported?.Client?.prototype?.makeUnaryRequest) timeUnaryCalls(exported.Client.prototype);
+      if (exported?.Server?.prototype?.addService) timeHandlers(exported.Server.prototype);
+    }
     return exported;
   } finally {
     stack.pop();
@@ -125,6 +127,7 @@ function timeUnaryCalls(proto) {
 }
 
 // The calls this process serves (the policy pack's Analyze and AnalyzeStack), timed from request to reply.
+let recordPending = false;
 function timeHandlers(proto) {
   if (proto.addService.timed) return;
   const addService = proto.addService;
@@ -142,8 +145,15 @@ function timeHandlers(proto) {
               const t0 = performance.now();
               return handler.call(implementation, call, (...results) => {
                 (calls[`served:${name}`] ??= []).push([t0, performance.now()]);
-                // A server (the policy pack) is killed rather than exiting: record after each call.
-                setImmediate(() => write(false));
+                // A server (the policy pack) is killed rather than exiting: record once the calls
+                // that are due now have been answered, one line for them all.
+                if (!recordPending) {
+                  recordPending = true;
+                  setImmediate(() => {
+                    recordPending = false;
+                    write(false);
+                  });
+                }
                 return callback(...results);
               });
             };
