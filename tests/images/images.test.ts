@@ -110,11 +110,12 @@ test("ClickHouse 18.16: the program's user and schema are set up from CLICKHOUSE
     const client = (pw: string, q: string) => r.exec("clickhouse", ["clickhouse-client", "--user", "platform", "--password", pw, "--query", q]);
     expect((await client(password, "SELECT 1")).trim()).toBe("1");
     // The entrypoint's init server answers on loopback too, and this pod network is loopback only:
-    // the probe can pass before the init files ran, so the tables are awaited (bounded).
-    const tables = async () => (await client(password, "SHOW TABLES FROM telemetry").catch(() => "")).trim().split("\n").sort();
-    const want = clickhouseTables("telemetry").sort();
-    for (let i = 0; i < 60 && JSON.stringify(await tables()) !== JSON.stringify(want); i++) await new Promise((ok) => setTimeout(ok, 1000));
-    expect(await tables()).toEqual(want);
+    // the probe can pass before the init files ran, and a query can meet the gap between the init
+    // server's stop and the real server's start. So the end of init is awaited in the log, then the
+    // real server (both bounded).
+    await eventually(async () => expect(r.output("clickhouse")).toMatch(/^ClickHouse init process complete/m), 60_000);
+    const tables = await eventually(async () => (await client(password, "SHOW TABLES FROM telemetry")).trim().split("\n").sort(), 60_000);
+    expect(tables).toEqual(clickhouseTables("telemetry").sort());
     await expect(client("wrong", "SELECT 1")).rejects.toThrow(/password|Authentication/i);
     // The metrics stand-in (18.16 has no <prometheus> endpoint) serves ClickHouse's names on 9363.
     const metrics = (await r.http(9363, "/metrics")).body;

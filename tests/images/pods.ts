@@ -101,6 +101,8 @@ export interface Running {
   runOnce(c: PodContainer, timeoutMs: number): Promise<{ code: number; output: string }>;
   /** The containers' output so far (for failure messages). */
   logs(): string;
+  /** One container's whole output so far. */
+  output(container: string): string;
   stop(): Promise<void>;
 }
 
@@ -222,6 +224,7 @@ export async function startPod(pod: Pod): Promise<Running> {
       return false;
     }
   };
+  const output = (container: string) => readFileSync(join(dir, ids[container], "output.log"), "utf8");
   const logs = () => logFiles.map((f) => `--- ${f}\n${readFileSync(f, "utf8").slice(-4000)}`).join("\n");
   const http = async (port: number, path: string, auth?: string) => {
     const { stdout } = await run("nsenter", [`--net=${netnsPath}`, "curl", "-sS", "-m", "5", ...(auth ? ["-u", auth] : []), "-w", "\n%{http_code}", `http://127.0.0.1:${port}${path}`]);
@@ -250,6 +253,7 @@ export async function startPod(pod: Pod): Promise<Running> {
     http,
     runOnce,
     logs,
+    output,
     async ready(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       for (const c of pod.containers) {

@@ -66,6 +66,8 @@ if [ ! -d "$DATA_DIR/data" ] || [ -n "${CLICKHOUSE_ALWAYS_RUN_INITDB_SCRIPTS:-}"
   done
   kill -TERM "$pid"
   wait "$pid" || true
+  # The init server answers on localhost as the real one will: this line tells them apart in the log.
+  echo "ClickHouse init process complete; starting the server."
 fi
 
 clickhouse-metrics-standin &
