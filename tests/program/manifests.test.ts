@@ -65,8 +65,13 @@ function env(container: any): Record<string, any> {
   return Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
 }
 
+const tempDirs: string[] = [];
+afterAll(() => tempDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "manifests-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "manifests-"));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** Runs a shell script the way the pod's `sh -c` does; returns stdout. */
