@@ -1,9 +1,9 @@
 /** The fast command: same rules over the stack under mocks, a table, exit code 1 on mandatory violations. */
 import { execFile } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { packConfig, runCheck } from "../../policies/check";
+import { tempDir } from "../helpers/temp";
 
 const isolate = (load: () => void) => jest.isolateModules(load);
 
@@ -36,7 +36,7 @@ test("--no-exemptions makes the exempted findings mandatory violations and exits
 });
 
 test("a pack config file sets levels and parameters like --policy-pack-config", () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "config.json");
+  const file = path.join(tempDir("policy"), "config.json");
   fs.writeFileSync(file, JSON.stringify({ "workload-autoscaling": { minReplicas: 3 }, "exemption-annotations": "advisory" }));
   expect(packConfig({ config: file, exemptions: true })).toEqual({ "workload-autoscaling": { minReplicas: 3 }, "exemption-annotations": "advisory" });
   expect(packConfig({ config: file, exemptions: false })["exemption-annotations"]).toEqual({ enforcementLevel: "advisory", allowAnnotations: false });

@@ -6,7 +6,6 @@
 import { execFileSync } from "child_process";
 import { createHash, createHmac } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { PlatformConfig } from "../../config/schema";
 import { clickhouseSchema, LOGGER_XML } from "../../components/datastores/clickhouse";
@@ -14,6 +13,7 @@ import { backupScript, sharedMemorySize, SYNC_ROLE_PASSWORD } from "../../compon
 import { redisMaxmemory } from "../../components/datastores/redis";
 import { kafkaHeapOpts, LOG_DIR_MIGRATION, LOG_DIRS, LOG4J_PROPERTIES, topicsScript } from "../../components/datastores/kafka";
 import { named, ofType, ProgramRun, runProgram } from "../helpers/program";
+import { tempDir } from "../helpers/temp";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
 const CM = "kubernetes:core/v1:ConfigMap";
@@ -63,15 +63,6 @@ describe("every pod", () => {
 
 function env(container: any): Record<string, any> {
   return Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
-}
-
-const tempDirs: string[] = [];
-afterAll(() => tempDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "manifests-"));
-  tempDirs.push(dir);
-  return dir;
 }
 
 /** Runs a shell script the way the pod's `sh -c` does; returns stdout. */
@@ -128,7 +119,7 @@ describe("Kafka", () => {
     };
 
     test("a broker's data at the volume root: everything but lost+found moves, contents intact", () => {
-      const root = tempDir();
+      const root = tempDir("manifests");
       fs.mkdirSync(path.join(root, "lost+found"));
       write(root, ["meta.properties", ".lock", "__cluster_metadata-0/00000000000000000000.log", "raw-positions-0/00000000000000000000.log", "recovery-point-offset-checkpoint"]);
       expect(migrate(root)).toContain("moving the log dir");
@@ -146,27 +137,27 @@ describe("Kafka", () => {
     });
 
     test("a fresh volume (only lost+found) is left alone; Kafka formats the subdirectory itself", () => {
-      const root = tempDir();
+      const root = tempDir("manifests");
       fs.mkdirSync(path.join(root, "lost+found"));
       expect(migrate(root)).toBe("");
       expect(fs.readdirSync(root)).toEqual(["lost+found"]);
     });
 
     test("an interrupted move resumes where it stopped", () => {
-      const root = tempDir();
+      const root = tempDir("manifests");
       write(root, ["meta.properties", "b-0/x.log", "logs.migrating/a-0/x.log"]);
       migrate(root);
       expect(fs.readdirSync(root)).toEqual(["logs"]);
       expect(tree(path.join(root, "logs"))).toEqual(["a-0", "a-0/x.log", "b-0", "b-0/x.log", "meta.properties"]);
       // Interrupted after meta.properties moved, before the final rename.
-      const late = tempDir();
+      const late = tempDir("manifests");
       write(late, ["logs.migrating/meta.properties", "logs.migrating/a-0/x.log"]);
       migrate(late);
       expect(tree(path.join(late, "logs"))).toEqual(["a-0", "a-0/x.log", "meta.properties"]);
     });
 
     test("an already moved log dir is never touched again", () => {
-      const root = tempDir();
+      const root = tempDir("manifests");
       write(root, ["logs/meta.properties", "logs/a-0/x.log", "meta.properties"]);
       expect(migrate(root)).toBe("");
       expect(tree(root)).toEqual(["logs", "logs/a-0", "logs/a-0/x.log", "logs/meta.properties", "meta.properties"]);
@@ -195,8 +186,8 @@ describe("Kafka", () => {
   describe("the topics Job", () => {
     /** A stand-in for kafka-topics.sh and kafka-configs.sh keeping topics as files, logging each call. */
     function fakeKafka(topics: Record<string, number>): { bin: string; state: string; calls: () => string[] } {
-      const bin = tempDir();
-      const state = tempDir();
+      const bin = tempDir("manifests");
+      const state = tempDir("manifests");
       for (const [t, n] of Object.entries(topics)) fs.writeFileSync(path.join(state, t), String(n));
       const log = path.join(state, ".calls");
       fs.writeFileSync(
@@ -287,7 +278,7 @@ esac
 
 /** Writes executable stand-ins for the image's tools into a fresh directory, for PATH. */
 function fakeBin(tools: Record<string, string>): string {
-  const bin = tempDir();
+  const bin = tempDir("manifests");
   for (const [name, body] of Object.entries(tools)) fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   return bin;
 }
@@ -323,7 +314,7 @@ describe("Postgres", () => {
 
   describe("the role's password follows the Secret on every start", () => {
     function fakePostgres(notReadyFor: number, psqlExit = 0) {
-      const state = tempDir();
+      const state = tempDir("manifests");
       const bin = fakeBin({
         pg_isready: `echo "$*" >> ${state}/isready; n=$(cat ${state}/n 2>/dev/null || echo 0); echo $((n + 1)) > ${state}/n; [ "$n" -ge ${notReadyFor} ]`,
         psql: `echo "$*" > ${state}/psql-args; cat > ${state}/psql-stdin; exit ${psqlExit}`,
@@ -374,14 +365,14 @@ describe("Postgres", () => {
 
   describe("the backup", () => {
     function backupDir() {
-      const dir = tempDir();
+      const dir = tempDir("manifests");
       const bin = fakeBin({
         pg_dump: `for a in "$@"; do case "$a" in --file=*) f=\${a#--file=} ;; esac; done; echo partial > "$f"; [ -z "$FAIL_DUMP" ] || exit 1; echo dump >> "$f"`,
         pg_restore: "exit 0",
         // Refuses as often as READY_AFTER says, counting its calls.
         pg_isready: `n=$(($(cat "$STATE/isready" 2>/dev/null || echo 0) + 1)); echo $n > "$STATE/isready"; [ $n -gt \${READY_AFTER:-0} ]`,
       });
-      const state = tempDir();
+      const state = tempDir("manifests");
       const run = (fail = false, readyAfter = 0) =>
         execFileSync("sh", ["-c", backupScript(3).replaceAll("/backups", dir)], {
           encoding: "utf8",
