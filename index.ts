@@ -2,8 +2,8 @@
  * Entry point of `pulumi up` / `pulumi preview`: validate the whole stack configuration first (a bad
  * value stops here, before any resource is registered), then build the platform.
  */
-// First: every module after it is compiled with Node's source maps on (see source-maps.ts).
-import "./source-maps";
+// First: the start-up cuts (cheap stack traces, SDK parts loaded on first use), before any SDK loads.
+import "./startup";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config/load";
 import { Platform } from "./components/platform";

@@ -14,6 +14,8 @@ const path = require("path");
 // Loaders chain, so the type-checking one is switched off (it then passes every file on), not replaced.
 process[Symbol.for("ts-node.register.instance")]?.enabled(false);
 require("ts-node").register({ project: path.join(__dirname, "..", "tsconfig.pulumi.json"), transpileOnly: true });
+// The program's start-up cuts (startup/index.ts), before @pulumi/policy loads the SDK.
+require("../startup");
 require("./index.ts");
 // Node writes the cache at exit, but the engine kills the pack: written now that it has loaded.
 require("module").flushCompileCache?.();

@@ -4,7 +4,7 @@
  * (cluster DNS is the one flow every pod gets: the DNS pods, and addresses such as NodeLocal
  * DNSCache's, on port 53 only).
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { CLAIM_MAX_STORAGE, CONTAINER_MAX } from "../../config/admission";
 import type { PlatformConfig } from "../../config/schema";

@@ -4,7 +4,7 @@
  * and replication factor; a kafka-exporter Deployment exposes broker and consumer-lag metrics.
  * The broker's heap follows its memory limit and it logs to the console only.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "crypto";

@@ -3,7 +3,7 @@
  * from the generated Secret, data on a volume, a postgres_exporter sidecar, and a pg_dump backup
  * CronJob writing custom-format dumps to their own volume with retention (seed 001 "Backup Strategy").
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { parseMemory } from "../../config/quantities";
 import type { PostgresConfig } from "../../config/schema";

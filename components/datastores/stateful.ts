@@ -3,7 +3,7 @@
  * stable pod DNS, a ClusterIP Service for clients, a StatefulSet with a persistent volume per pod
  * and restricted security, and a PodDisruptionBudget.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterIpService, ContainerSpec, disruptionBudget, statefulSet } from "../shared/workload";
 import { keepData } from "../shared/data-safety";

@@ -9,7 +9,7 @@
  * Pulumi only logs a warning when an after-hook throws, while a throwing before-hook fails the
  * step, and so fails `pulumi up` with the report as its message.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";

@@ -4,7 +4,7 @@
  * LoadBalancer or NodePort Services. With a cert-manager ClusterIssuer, the ingress controller may
  * also reach the HTTP-01 solver pods cert-manager starts in the namespace, or no certificate is issued.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import type { Flow } from "../network/traffic";

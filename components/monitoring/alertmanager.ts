@@ -4,7 +4,7 @@
  * credentials read as files from the receivers Secret. The program creates that Secret when
  * `alertReceiverSecrets` is set; otherwise the operator creates it (see the README, "Routing and receivers").
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertmanagerConfig, AlertReceiverSecrets } from "../../config/schema";
 import { alertmanagerConfigYaml } from "../../monitoring-config/alertmanager-config";

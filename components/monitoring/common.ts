@@ -1,5 +1,5 @@
 /** Helpers the monitoring components share. */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { configFiles } from "../shared/workload";
 

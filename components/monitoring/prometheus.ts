@@ -3,7 +3,7 @@
  * configuration and the rule files from monitoring-config/rules mounted from ConfigMaps, and RBAC for
  * exactly what discovery needs (pods in the platform namespace; nodes and their kubelet metrics).
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment, KubernetesEgress, PrometheusConfig } from "../../config/schema";
 import { parseMemory } from "../../config/quantities";

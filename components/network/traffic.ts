@@ -3,7 +3,7 @@
  * NetworkPolicies component turns the whole list into one policy per workload. Anything not
  * listed is denied by the namespace's default-deny policy.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_LABEL, selectorLabels } from "../shared/workload";
 

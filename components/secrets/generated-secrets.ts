@@ -3,7 +3,7 @@
  * kept as a Pulumi secret, and written only into Kubernetes Secrets. Workloads reference the
  * Secrets by name and key; no value is ever inlined into a spec.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash, createHmac } from "crypto";

@@ -5,7 +5,7 @@
  * referenced by digest when the stack points the service at a source directory.
  */
 import * as docker from "@pulumi/docker";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../shared/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../../config/schema";
 import type { Traffic } from "../network/traffic";

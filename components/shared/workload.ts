@@ -4,7 +4,7 @@
  * skeleton Deployments and StatefulSets are built from (`deployment`, `statefulSet`), with the
  * exporter sidecar, RBAC and Secret-reference helpers beside it.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { PlatformConfig } from "../../config/schema";

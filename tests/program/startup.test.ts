@@ -62,42 +62,43 @@ describe("the program's TypeScript at preview and up", () => {
   });
 });
 
+/** Which of `watched` (package paths under node_modules) a fresh process has loaded after `script` ran. */
+function loadedAfter(script: string, watched: string[]): string[] {
+  const out = execFileSync(
+    process.execPath,
+    [
+      "-r",
+      "ts-node/register/transpile-only",
+      "-e",
+      `${script};
+      const loaded = Object.keys(require.cache).map((f) => ${JSON.stringify(watched)}.find((c) => f.includes("/node_modules/" + c + "/"))).filter(Boolean);
+      console.log(JSON.stringify([...new Set(loaded)]));`,
+    ],
+    { cwd: ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.pulumi.json") } },
+  );
+  return (JSON.parse(out.trim().split("\n").pop()!) as string[]).sort();
+}
+
 describe("health check clients at preview", () => {
   const CLIENTS = ["ioredis", "kafkajs", "pg", "@clickhouse/client", "grpc-health-check"];
-
-  /** The client packages loaded in a fresh process after `script` ran. */
-  function loadedAfter(script: string): string[] {
-    const out = execFileSync(
-      process.execPath,
-      [
-        "-r",
-        "ts-node/register/transpile-only",
-        "-e",
-        `${script};
-      const loaded = Object.keys(require.cache).map((f) => ${JSON.stringify(CLIENTS)}.find((c) => f.includes("/node_modules/" + c + "/"))).filter(Boolean);
-      console.log(JSON.stringify([...new Set(loaded)]));`,
-      ],
-      { cwd: ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.pulumi.json") } },
-    );
-    return (JSON.parse(out.trim().split("\n").pop()!) as string[]).sort();
-  }
+  const clientsAfter = (script: string) => loadedAfter(script, CLIENTS);
 
   it("building the platform's components loads none of them", () => {
-    expect(loadedAfter(`require("./components/platform")`)).toEqual([]);
+    expect(clientsAfter(`require("./components/platform")`)).toEqual([]);
   });
 
   it("the health API loads none of them until a check runs", () => {
-    expect(loadedAfter(`require("./health")`)).toEqual([]);
+    expect(clientsAfter(`require("./health")`)).toEqual([]);
   });
 
   it("a check loads its own client and no other", () => {
-    expect(loadedAfter(`require("./health/checks").checkFor({ kind: "redis" })`)).toEqual(["ioredis"]);
-    expect(loadedAfter(`require("./health/checks").checkFor({ kind: "kafka" })`)).toEqual(["kafkajs"]);
-    expect(loadedAfter(`require("./health/checks").checkFor({ kind: "grpc" })`)).toEqual(["grpc-health-check"]);
+    expect(clientsAfter(`require("./health/checks").checkFor({ kind: "redis" })`)).toEqual(["ioredis"]);
+    expect(clientsAfter(`require("./health/checks").checkFor({ kind: "kafka" })`)).toEqual(["kafkajs"]);
+    expect(clientsAfter(`require("./health/checks").checkFor({ kind: "grpc" })`)).toEqual(["grpc-health-check"]);
   });
 });
 
-describe("stack traces at preview and up (source-maps.ts, imported first by index.ts)", () => {
+describe("stack traces at preview and up (startup/source-maps.ts, imported first by index.ts)", () => {
   // Type-only lines ahead of the throw: swc's JavaScript puts it on another line than the TypeScript.
   const FIXTURE =
     'interface Settings {\n  name: string;\n  size: number;\n}\n\ntype Named = Pick<Settings, "name">;\n\nexport function fail(s: Named): never {\n  throw new Error(`bad ${s.name}`);\n}\n';
@@ -108,20 +109,34 @@ describe("stack traces at preview and up (source-maps.ts, imported first by inde
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** A process with ts-node registered as cmd/run registers it, then `before`, then a throw in a .ts file. */
-  function traceAfter(before: string): { frame: string; prepareStackTrace: string; nodeMaps: boolean } {
+  interface Trace {
+    /** The frame of the throw in fail.ts. */
+    ours: string;
+    /** The frame of a throw inside @pulumi/pulumi (JavaScript shipped with its own source maps). */
+    sdk: string;
+    sourceMapSupport: boolean;
+    nodeMaps: boolean;
+  }
+
+  /** A process with ts-node registered as cmd/run registers it, then `before`, then a throw in a .ts file and one in the SDK. */
+  function traceAfter(before: string): Trace {
     const out = execFileSync(
       process.execPath,
       [
         "-e",
         `require("ts-node").register(require("./scripts/bench/startup").pulumiTsNodeOptions());
         ${before};
-        try { require(${JSON.stringify(path.join(dir, "fail.ts"))}).fail({ name: "x" }); }
-        catch (e) { console.log(JSON.stringify({ frame: e.stack.split("\\n")[1].trim(), prepareStackTrace: typeof Error.prepareStackTrace, nodeMaps: process.sourceMapsEnabled })); }`,
+        const frame = (f) => { try { f(); } catch (e) { return e.stack.split("\\n").find((l) => l.includes("  at ")).trim(); } };
+        console.log(JSON.stringify({
+          ours: frame(() => require(${JSON.stringify(path.join(dir, "fail.ts"))}).fail({ name: "x" })),
+          sdk: frame(() => new (require("@pulumi/pulumi").Config)("x").require("missing")),
+          sourceMapSupport: String(Error.prepareStackTrace).includes("hookState"),
+          nodeMaps: process.sourceMapsEnabled,
+        }));`,
       ],
       { cwd: ROOT, encoding: "utf8" },
     );
-    return JSON.parse(out.trim().split("\n").pop()!);
+    return JSON.parse(out.trim().split("\n").pop()!) as Trace;
   }
 
   it("the JavaScript puts the throw on another line than the TypeScript (so the mapping is tested)", () => {
@@ -129,19 +144,56 @@ describe("stack traces at preview and up (source-maps.ts, imported first by inde
     expect(js.split("\n").findIndex((l) => l.includes("throw new Error")) + 1).not.toBe(9);
   });
 
-  it("maps frames with Node's own source maps, not ts-node's source-map-support, to the TypeScript line", () => {
-    expect(traceAfter(`require("./source-maps")`)).toEqual({ frame: expect.stringMatching(/fail\.ts:9:9\)$/), prepareStackTrace: "undefined", nodeMaps: true });
+  it("maps our frames to the TypeScript line with the maps Node records, not ts-node's source-map-support", () => {
+    const trace = traceAfter(`require("./startup/source-maps")`);
+    expect(trace.ours).toMatch(/fail\.ts:9:9\)$/);
+    expect(trace.sourceMapSupport).toBe(false);
+    expect(trace.nodeMaps).toBe(true);
+  });
+
+  it("leaves the SDK's frames at their lines in the JavaScript on disk (its TypeScript is not shipped)", () => {
+    expect(traceAfter(`require("./startup/source-maps")`).sdk).toMatch(/node_modules\/@pulumi\/pulumi\/config\.js:\d+:\d+\)$/);
+    // What Node's own mapping of every frame gave: a .ts file that is not there.
+    expect(traceAfter("process.setSourceMapsEnabled(true); delete Error.prepareStackTrace").sdk).toMatch(/node_modules\/@pulumi\/config\.ts:/);
   });
 
   it("points at the same line as source-map-support did", () => {
-    expect(traceAfter("")).toEqual({ frame: expect.stringMatching(/fail\.ts:9:9\)$/), prepareStackTrace: "function", nodeMaps: false });
+    const trace = traceAfter("");
+    expect(trace.ours).toMatch(/fail\.ts:9:9\)$/);
+    expect(trace.sourceMapSupport).toBe(true);
   });
 
   it("changes nothing outside ts-node (jest's own transform maps jest's traces)", () => {
     const before = Error.prepareStackTrace;
     const maps = process.sourceMapsEnabled;
-    require("../../source-maps");
+    require("../../startup/source-maps");
     expect(Error.prepareStackTrace).toBe(before);
     expect(process.sourceMapsEnabled).toBe(maps);
+  });
+});
+
+describe("SDK parts the program does not use, at preview and up (startup/, components/shared/k8s.ts)", () => {
+  // @npmcli/arborist loads these; @pulumi/kubernetes' root module loads Helm, YAML and every API group.
+  const UNUSED = ["pacote", "sigstore", "@pulumi/kubernetes/helm", "@pulumi/kubernetes/yaml", "@pulumi/kubernetes/storage"];
+
+  it("building the platform after the start-up cuts loads none of them", () => {
+    expect(loadedAfter(`require("./startup"); require("./components/platform")`, UNUSED)).toEqual([]);
+  });
+
+  it("without the cuts, the SDK loads arborist's modules (so the check above can fail)", () => {
+    expect(loadedAfter(`require("@pulumi/pulumi")`, UNUSED)).toEqual(["pacote", "sigstore"]);
+  });
+
+  it("@npmcli/arborist still works when the SDK uses it: the real module loads on first use", () => {
+    expect(loadedAfter(`require("./startup"); if (typeof require("@npmcli/arborist").Arborist !== "function") throw new Error("no Arborist")`, UNUSED)).toEqual(["pacote", "sigstore"]);
+  });
+
+  it("the SDK's function serialization still finds a program's packages", async () => {
+    const out = execFileSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "-e", `require("./startup"); require("@pulumi/pulumi").runtime.computeCodePaths().then((m) => console.log(JSON.stringify([...m.keys()])));`],
+      { cwd: ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.pulumi.json") } },
+    );
+    expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual(expect.arrayContaining(["node_modules/ioredis", "node_modules/@grpc/grpc-js"]));
   });
 });
