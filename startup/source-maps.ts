@@ -25,9 +25,10 @@ if (tsNode !== undefined && typeof process.setSourceMapsEnabled === "function") 
     const file = site.getFileName();
     const line = site.getLineNumber();
     const column = site.getColumnNumber();
-    const map = file && line && column ? mapOf(file) : undefined;
+    if (!file || !line || !column) return text;
+    const map = mapOf(file);
     if (!map) return text;
-    const entry = map.findEntry(line! - 1, column! - 1) as Partial<{ originalLine: number; originalColumn: number }>;
+    const entry = map.findEntry(line - 1, column - 1) as Partial<{ originalLine: number; originalColumn: number }>;
     if (entry.originalLine === undefined || entry.originalColumn === undefined) return text;
     const at = `${file}:${line}:${column}`;
     const i = text.lastIndexOf(at);
