@@ -6,16 +6,14 @@
  * here the pack is transpiled only, by ts-node with swc (tsconfig.pulumi.json), as the program is.
  */
 "use strict";
-// Node's module compile cache (in the OS's temporary directory; Pulumi.yaml's nodeargs switch it on
-// for the program): what loads from here on reuses the code V8 compiled for it in an earlier run.
-require("module").enableCompileCache?.();
 const path = require("path");
 
 // Loaders chain, so the type-checking one is switched off (it then passes every file on), not replaced.
 process[Symbol.for("ts-node.register.instance")]?.enabled(false);
 require("ts-node").register({ project: path.join(__dirname, "..", "tsconfig.pulumi.json"), transpileOnly: true });
-// The program's start-up cuts (startup/index.ts), before @pulumi/policy loads the SDK.
+// The program's stack traces (startup/index.ts), before @pulumi/policy loads the SDK. The compile
+// cache and the SDK modules loaded on first use come from ../startup/preload.js (PulumiPolicy.yaml).
 require("../startup");
 require("./index.ts");
-// Node writes the cache at exit, but the engine kills the pack: written now that it has loaded.
+// Node writes the compile cache at exit, but the engine kills the pack: written now that it has loaded.
 require("module").flushCompileCache?.();

@@ -1,7 +1,8 @@
 /**
  * Driver of scripts/bench/startup.sh (not a test): the program's start-up as `pulumi preview` pays
- * it, without an engine. It registers ts-node the way @pulumi/pulumi's cmd/run does for this project
- * (Pulumi.yaml's runtime options, the tsconfig they name), then builds the prod stack under mocks
+ * it, without an engine. It waits for the SDK's inspector session and registers ts-node the way
+ * @pulumi/pulumi's cmd/run does for this project (Pulumi.yaml's runtime options, the tsconfig they
+ * name), then builds the prod stack under mocks
  * (policies/lib/program-under-mocks.ts). Plain JavaScript: nothing is compiled before ts-node is registered.
  */
 "use strict";
@@ -34,8 +35,13 @@ module.exports = { pulumiTsNodeOptions };
 
 if (require.main === module) {
   process.chdir(ROOT);
-  require("ts-node").register(pulumiTsNodeOptions());
-  require("../../policies/lib/program-under-mocks")
-    .runProgram("prod")
+  // As cmd/run does before it loads the program: wait for the SDK's inspector session (which
+  // switches V8's debugger on, unless startup/preload.js, in Pulumi.yaml's nodeargs, defers it).
+  require("@pulumi/pulumi/runtime/closure/v8Hooks")
+    .isInitializedAsync()
+    .then(() => {
+      require("ts-node").register(pulumiTsNodeOptions());
+      return require("../../policies/lib/program-under-mocks").runProgram("prod");
+    })
     .then((run) => console.log(`${run.resources.length} resources`));
 }

@@ -4,9 +4,9 @@
 #   bash scripts/bench/startup.sh [runs]
 # The program: startup.js (ts-node as Pulumi's cmd/run registers it, then the prod stack under
 # mocks). The pack: Pulumi's cmd/run-plugin, until it serves. Each with the node arguments of its
-# runtime options (Pulumi.yaml's nodeargs: Node's module compile cache), as the language host adds
-# them, and with phases.js preloaded, which splits each into node start, loading packages, loading
-# TypeScript tooling, compiling our .ts files and running our modules (construction included).
+# runtime options (nodeargs: startup/preload.js), as the language host adds them, and with phases.js
+# preloaded, which splits each into node start, loading packages, loading TypeScript tooling,
+# compiling our .ts files and running our modules (construction included).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-3}
@@ -23,9 +23,9 @@ policy_args=$(nodeargs policies/PulumiPolicy.yaml)
 for ((i = 0; i < runs; i++)); do
   # shellcheck disable=SC2086 # split on whitespace, as the language host splits nodeargs
   PLATFORM_BENCH_PHASES=$work/program.phases node $program_args -r ./scripts/bench/phases.js scripts/bench/startup.js > "$work/program.log"
-  # run-plugin starts the pack from another directory, as the language host does; it serves until killed.
+  # run-plugin starts the pack in its own directory, as the language host does; it serves until killed.
   # shellcheck disable=SC2086
-  (cd "$work" && exec env PLATFORM_BENCH_PHASES="$work/policy.phases" node $policy_args -r "$REPO/scripts/bench/phases.js" \
+  (cd "$REPO/policies" && exec env PLATFORM_BENCH_PHASES="$work/policy.phases" node $policy_args -r "$REPO/scripts/bench/phases.js" \
     "$REPO/node_modules/@pulumi/pulumi/cmd/run-plugin/index.js" "$REPO/policies" 127.0.0.1:0 > "$work/policy.port") &
   pack=$!
   for ((t = 0; t < 1200; t++)); do [ -s "$work/policy.port" ] && break; sleep 0.1; done

@@ -1,8 +1,8 @@
 /**
  * What a preview no longer pays at each start: the stand-in plugins run as JavaScript compiled once
  * (scripts/engine/plugins/precompile.js, called by scripts/engine/install.sh for their launchers),
- * and the program reuses V8's compiled code through Node's module compile cache (Pulumi.yaml's
- * nodeargs).
+ * and the program and the pack reuse V8's compiled code through Node's module compile cache
+ * (startup/preload.js, in the nodeargs of Pulumi.yaml and policies/PulumiPolicy.yaml).
  */
 import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
@@ -99,12 +99,24 @@ describe("Node's module compile cache at preview and up", () => {
     }
   });
 
-  it("the policy pack's entry switches it on for what it loads and writes it though the engine kills the pack", async () => {
+  it("the policy pack's nodeargs switch it on, and its entry writes it though the engine kills the pack", async () => {
+    const pack = path.join(ROOT, "policies");
+    const nodeargs = String((parse(fs.readFileSync(path.join(pack, "PulumiPolicy.yaml"), "utf8")) as { runtime: { options: Record<string, unknown> } }).runtime.options.nodeargs);
+    expect(nodeargs.trim().split(/\s+/)).toHaveLength(1);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pack-cache-"));
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: "", TMPDIR: tmp, PULUMI_CONFIG: JSON.stringify({ "platform:environment": "dev" }) };
     delete env.NODE_COMPILE_CACHE;
     const script = require.resolve("@pulumi/pulumi/cmd/run-plugin/index.js");
-    const child = spawn(process.execPath, [script, path.join(ROOT, "policies"), "127.0.0.1:0"], { cwd: tmp, env, stdio: ["ignore", "pipe", "pipe"] });
+    // Notes every inspector session the process connects (startup/preload.js defers the SDK's).
+    const sessions = path.join(tmp, "sessions");
+    const counter = path.join(tmp, "count-sessions.js");
+    fs.writeFileSync(
+      counter,
+      `const S = require("inspector").Session.prototype, connect = S.connect;
+      S.connect = function () { require("fs").appendFileSync(${JSON.stringify(sessions)}, "session\\n"); return connect.call(this); };`,
+    );
+    // In the pack's own directory, with its nodeargs, as the language host starts it.
+    const child = spawn(process.execPath, ["-r", counter, nodeargs.trim(), script, pack, "127.0.0.1:0"], { cwd: pack, env, stdio: ["ignore", "pipe", "pipe"] });
     try {
       await new Promise<void>((resolve, reject) => {
         let err = "";
@@ -119,6 +131,9 @@ describe("Node's module compile cache at preview and up", () => {
     try {
       const entries = fs.readdirSync(cache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
       expect(entries.length).toBeGreaterThan(10);
+      // The runner (cmd/run-plugin) waited for the SDK's inspector session, yet none was connected:
+      // V8's debugger stayed off while the pack loaded.
+      expect(fs.existsSync(sessions)).toBe(false);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

@@ -173,12 +173,19 @@ describe("stack traces at preview and up (startup/source-maps.ts, imported first
   });
 });
 
-describe("SDK parts the program does not use, at preview and up (startup/, components/shared/k8s.ts)", () => {
+describe("SDK parts the program does not use, at preview and up (startup/preload.js, components/shared/k8s.ts)", () => {
   // @npmcli/arborist loads these; @pulumi/kubernetes' root module loads Helm, YAML and every API group.
   const UNUSED = ["pacote", "sigstore", "@pulumi/kubernetes/helm", "@pulumi/kubernetes/yaml", "@pulumi/kubernetes/storage"];
 
+  it("the language host preloads startup/preload.js into the program and the pack, by a path relative to the directory it runs each in", () => {
+    const nodeargs = (file: string) => (parse(fs.readFileSync(path.join(ROOT, file), "utf8")) as { runtime: { options: { nodeargs: string } } }).runtime.options.nodeargs;
+    const preload = path.join(ROOT, "startup", "preload.js");
+    expect(path.resolve(ROOT, nodeargs("Pulumi.yaml").replace("--require=", ""))).toBe(preload);
+    expect(path.resolve(ROOT, "policies", nodeargs("policies/PulumiPolicy.yaml").replace("--require=", ""))).toBe(preload);
+  });
+
   it("building the platform after the start-up cuts loads none of them", () => {
-    expect(loadedAfter(`require("./startup"); require("./components/platform")`, UNUSED)).toEqual([]);
+    expect(loadedAfter(`require("./startup/preload"); require("./startup"); require("./components/platform")`, UNUSED)).toEqual([]);
   });
 
   it("without the cuts, the SDKs load all of them (so the check above can fail)", () => {
@@ -186,11 +193,55 @@ describe("SDK parts the program does not use, at preview and up (startup/, compo
   });
 
   it("@npmcli/arborist still works when the SDK uses it: the real module loads on first use", () => {
-    expect(loadedAfter(`require("./startup"); if (typeof require("@npmcli/arborist").Arborist !== "function") throw new Error("no Arborist")`, UNUSED)).toEqual(["pacote", "sigstore"]);
+    expect(loadedAfter(`require("./startup/preload"); if (typeof require("@npmcli/arborist").Arborist !== "function") throw new Error("no Arborist")`, UNUSED)).toEqual(["pacote", "sigstore"]);
   });
 
   it("the SDK's function serialization still finds a program's packages", () => {
-    const paths = printedAfter(`require("./startup"); require("@pulumi/pulumi").runtime.computeCodePaths().then((m) => console.log(JSON.stringify([...m.keys()])));`);
+    const paths = printedAfter(`require("./startup/preload"); require("@pulumi/pulumi").runtime.computeCodePaths().then((m) => console.log(JSON.stringify([...m.keys()])));`);
     expect(paths).toEqual(expect.arrayContaining(["node_modules/ioredis", "node_modules/@grpc/grpc-js"]));
+  });
+
+  interface Debugger {
+    /** Inspector sessions connected once the runner's wait for its session was over. */
+    sessionsWhenReady: number;
+    sessionsAfterSerializing: number;
+    serialized: boolean;
+    /** Where the SDK's serialization places `pulumi.output`, a function loaded before any session. */
+    location: { file: string; line: number };
+  }
+
+  /** What cmd/run does before the program (wait for the SDK's inspector session), after `before`; then a function serialized. */
+  function debuggerAfter(before: string): Debugger {
+    return printedAfter(
+      `const inspector = require("inspector");
+      let sessions = 0;
+      const connect = inspector.Session.prototype.connect;
+      inspector.Session.prototype.connect = function () { sessions++; return connect.call(this); };
+      ${before};
+      require("@pulumi/pulumi/runtime/closure/v8Hooks").isInitializedAsync().then(async () => {
+        const sessionsWhenReady = sessions;
+        const pulumi = require("@pulumi/pulumi");
+        const serialized = (await pulumi.runtime.serializeFunction(() => 42)).text.includes("42");
+        const location = await require("@pulumi/pulumi/runtime/closure/v8").getFunctionLocationAsync(pulumi.output);
+        console.log(JSON.stringify({ sessionsWhenReady, sessionsAfterSerializing: sessions, serialized, location }));
+      });`,
+    ) as Debugger;
+  }
+
+  it("the SDK's runner no longer switches V8's debugger on before the program: the session starts when a function is serialized", () => {
+    const d = debuggerAfter(`require("./startup/preload")`);
+    expect(d.sessionsWhenReady).toBe(0);
+    expect(d.sessionsAfterSerializing).toBe(1);
+    expect(d.serialized).toBe(true);
+  });
+
+  it("serialization still maps a function loaded before the session to its file", () => {
+    expect(debuggerAfter(`require("./startup/preload")`).location).toMatchObject({ file: expect.stringMatching(/^file:\/\/.*\/node_modules\/@pulumi\/pulumi\/output\.js$/), line: expect.any(Number) });
+  });
+
+  it("without the preload, the runner's wait connects the session (so the check above can fail)", () => {
+    const d = debuggerAfter("");
+    expect(d.sessionsWhenReady).toBe(1);
+    expect(d.location.file).toMatch(/\/@pulumi\/pulumi\/output\.js$/);
   });
 });

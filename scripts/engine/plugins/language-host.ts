@@ -124,7 +124,10 @@ function runPlugin(call: grpc.ServerWritableStream<any, any>): void {
     if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
   }
   const argv = [...nodeArgs(opts), sdkScript(programDir, "run-plugin"), programDir, ...req.getArgsList()];
-  const child = spawn(process.execPath, argv, { cwd: req.getPwd() || programDir, env: nodeEnv(env, opts), stdio: ["ignore", "pipe", "pipe"] });
+  // A policy pack runs in its own directory, as the upstream host has always run packs (its
+  // PulumiPolicy.yaml nodeargs are relative to it); any other plugin in the engine's working directory.
+  const cwd = req.getKind() === "analyzer" ? programDir : req.getPwd() || programDir;
+  const child = spawn(process.execPath, argv, { cwd, env: nodeEnv(env, opts), stdio: ["ignore", "pipe", "pipe"] });
   const send = (set: (m: any) => void): void => {
     const m = new langproto.RunPluginResponse();
     set(m);
