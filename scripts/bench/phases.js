@@ -73,7 +73,9 @@ Module._load = function timedLoad(request, parent, isMain) {
   }
   if (!path.isAbsolute(file) || Module._cache[file]) return load.apply(this, arguments);
   const pkg = packageOf(file);
-  const first = pkg === undefined && entry === undefined && !file.includes(`${path.sep}@pulumi${path.sep}`);
+  // Preloads (startup/preload.js, from the runtime options' nodeargs) run before the entry.
+  const preload = parent?.id === "internal/preload";
+  const first = pkg === undefined && entry === undefined && !preload && !file.includes(`${path.sep}@pulumi${path.sep}`);
   if (first) {
     entry = file;
     entryStart = performance.now();
