@@ -121,7 +121,17 @@ export function clusterIpService(
   return new k8s.core.v1.Service(
     serviceName,
     {
-      metadata: { name: serviceName, namespace, labels: workloadLabels(name, component) },
+      metadata: {
+        name: serviceName,
+        namespace,
+        labels: workloadLabels(name, component),
+        // The provider holds a Service's create or update until 10 s after the last change to its
+        // endpoints (a headless one it does not wait for), and `pulumi up` runs 4 operations per
+        // core at once: on 2 cores the first deploy's eight Services held every slot for those
+        // 10 s, twice. That the pods behind it are ready is what the workload's own rollout await
+        // and the post-deploy health gate check.
+        ...(headless ? {} : { annotations: { "pulumi.com/skipAwait": "true" } }),
+      },
       spec: {
         type: "ClusterIP",
         ...(headless ? { clusterIP: "None", publishNotReadyAddresses: true } : {}),

@@ -233,6 +233,20 @@ describe("a fifth service", () => {
   });
 });
 
+describe("Services at deploy", () => {
+  test.each(["prod", "dev"] as const)("%s: a client Service is not held by the provider's endpoint wait (10 s each, 8 at once on 2 cores); a headless one has none", (stack) => {
+    const services = ofType(runs[stack]!, K.svc);
+    const headless = services.filter((s) => s.inputs.spec.clusterIP === "None");
+    const clients = services.filter((s) => s.inputs.spec.clusterIP !== "None");
+    expect(clients.map((s) => s.name)).toEqual(expect.arrayContaining(["redis", "postgres", "kafka", "clickhouse", "prometheus", "grafana", ...Object.keys(SERVICES)]));
+    for (const s of clients) expect([s.name, s.inputs.metadata.annotations?.["pulumi.com/skipAwait"]]).toEqual([s.name, "true"]);
+    expect(headless.length).toBeGreaterThan(0);
+    for (const s of headless) expect([s.name, s.inputs.metadata.annotations]).toEqual([s.name, undefined]);
+    // What the wait would have shown, that ready pods answer, the workloads' rollout awaits show.
+    for (const w of [...ofType(runs[stack]!, K.deploy), ...ofType(runs[stack]!, K.sts)]) expect([w.name, w.inputs.metadata.annotations?.["pulumi.com/skipAwait"]]).toEqual([w.name, undefined]);
+  });
+});
+
 describe("images", () => {
   test("come pinned from stack config", () => {
     for (const name of Object.keys(SERVICES)) {
