@@ -1,7 +1,7 @@
 /**
- * Preloaded into the program's and the policy pack's Node.js process by the language host
- * (`nodeargs` in Pulumi.yaml and policies/PulumiPolicy.yaml), before Pulumi's runner
- * (@pulumi/pulumi/cmd/run, cmd/run-plugin) loads anything. Plain JavaScript: ts-node is not
+ * Preloaded into the program's Node.js process by the language host (`nodeargs` in Pulumi.yaml),
+ * before Pulumi's runner (@pulumi/pulumi/cmd/run) loads anything; the policy pack's entry
+ * (policies/index.js) loads it first thing, after its runner. Plain JavaScript: ts-node is not
  * registered yet.
  *
  * - Node's module compile cache (in the OS's temporary directory, outside the checkout; entries keyed
@@ -61,7 +61,8 @@ function loadOnFirstUse(file, load, own) {
 
 const post = (session, method) => new Promise((resolve, reject) => session.post(method, (err) => (err ? reject(err) : resolve())));
 
-// The SDK the runner (the main module) loads; a process that finds none is left alone.
+// The SDK the runner (the main module) loads; a process that finds none is left alone. What is
+// loaded already (v8Hooks, when the pack's entry loads this after its runner) keeps its module.
 let sdk;
 try {
   const main = process.argv[1] || path.join(process.cwd(), "[eval]");

@@ -50,8 +50,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 async function start(runner: "run-plugin" | "run-policy-pack"): Promise<Service[]> {
   const script = require.resolve(`@pulumi/pulumi/cmd/${runner}/index.js`);
   const out = path.join(dir, `${runner}.json`);
-  // As the hosts start them: run-plugin with the pack's path from some other directory, the older
-  // run-policy-pack from the pack's directory with the engine address first.
+  // As the hosts start them: run-plugin with the pack's path (from another directory: the entry must
+  // not depend on it), run-policy-pack from the pack's directory with the engine address first.
   const [argv, cwd] = runner === "run-plugin" ? [[path.join(ROOT, "policies"), "127.0.0.1:0"], dir] : [["127.0.0.1:0", "."], path.join(ROOT, "policies")];
   const env = { ...process.env, SERVICES_OUT: out, PULUMI_CONFIG: JSON.stringify({ "platform:environment": "dev" }) };
   const proc = spawn(process.execPath, ["-r", path.join(dir, "preload.js"), script, ...argv], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });

@@ -123,9 +123,11 @@ function runPlugin(call: grpc.ServerWritableStream<any, any>): void {
     const i = kv.indexOf("=");
     if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
   }
-  const argv = [...nodeArgs(opts), sdkScript(programDir, "run-plugin"), programDir, ...req.getArgsList()];
-  // A policy pack runs in its own directory, as the upstream host has always run packs (its
-  // PulumiPolicy.yaml nodeargs are relative to it); any other plugin in the engine's working directory.
+  // The upstream host puts a plugin's nodeargs after the runner script, where they reach the runner
+  // (which ignores them), not node: so does this one, so that a pack runs here as it runs there.
+  const argv = [sdkScript(programDir, "run-plugin"), ...nodeArgs(opts), programDir, ...req.getArgsList()];
+  // A policy pack runs in its own directory, as the current upstream host runs packs; any other
+  // plugin in the engine's working directory.
   const cwd = req.getKind() === "analyzer" ? programDir : req.getPwd() || programDir;
   const child = spawn(process.execPath, argv, { cwd, env: nodeEnv(env, opts), stdio: ["ignore", "pipe", "pipe"] });
   const send = (set: (m: any) => void): void => {
