@@ -18,8 +18,4 @@ export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-platform-local}
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_SKIP_CONFIRMATIONS=true
-# Node's module compile cache for every Node.js process from its first module, the policy pack's
-# too (Pulumi's language host does not pass a pack's nodeargs to node); the directory the program's
-# startup/preload.js uses by default, so both share its entries.
-export NODE_COMPILE_CACHE=${NODE_COMPILE_CACHE:-${TMPDIR:-/tmp}/node-compile-cache}
 mkdir -p "$PULUMI_HOME" "${PULUMI_BACKEND_URL#file://}" 2>/dev/null || true
