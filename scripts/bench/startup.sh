@@ -3,10 +3,11 @@
 # pack as `pulumi preview --policy-pack policies` starts them, the median of `runs` (3 by default):
 #   bash scripts/bench/startup.sh [runs]
 # The program: startup.js (ts-node as Pulumi's cmd/run registers it, then the prod stack under
-# mocks). The pack: Pulumi's cmd/run-plugin, until it serves. Each with the node arguments of its
-# runtime options (nodeargs: startup/preload.js), as the language host adds them, and with phases.js
-# preloaded, which splits each into node start, loading packages, loading TypeScript tooling,
-# compiling our .ts files and running our modules (construction included).
+# mocks), with Pulumi.yaml's nodeargs (startup/preload.js) as the language host adds them. The pack:
+# Pulumi's cmd/run-plugin, until it serves, with no node arguments of its own (the language host
+# passes a plugin's nodeargs to the runner, not to node). Each with phases.js preloaded, which splits
+# it into node start, loading packages, loading TypeScript tooling, compiling our .ts files and
+# running our modules (construction included).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-3}
@@ -14,18 +15,15 @@ work=$(mktemp -d /tmp/platform-startup-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$REPO"
 
-# The node arguments the language host adds from the runtime options (`nodeargs`, split on
-# whitespace): Pulumi.yaml's for the program, PulumiPolicy.yaml's for the pack.
-nodeargs() { node -e 'const o=require("yaml").parse(require("fs").readFileSync(process.argv[1],"utf8")).runtime?.options??{};console.log(o.nodeargs??"")' "$1"; }
-program_args=$(nodeargs Pulumi.yaml)
-policy_args=$(nodeargs policies/PulumiPolicy.yaml)
+# The node arguments the language host adds to the program's from Pulumi.yaml (`nodeargs`, split on
+# whitespace).
+program_args=$(node -e 'const o=require("yaml").parse(require("fs").readFileSync("Pulumi.yaml","utf8")).runtime?.options??{};console.log(o.nodeargs??"")')
 
 for ((i = 0; i < runs; i++)); do
   # shellcheck disable=SC2086 # split on whitespace, as the language host splits nodeargs
   PLATFORM_BENCH_PHASES=$work/program.phases node $program_args -r ./scripts/bench/phases.js scripts/bench/startup.js > "$work/program.log"
   # run-plugin starts the pack in its own directory, as the language host does; it serves until killed.
-  # shellcheck disable=SC2086
-  (cd "$REPO/policies" && exec env PLATFORM_BENCH_PHASES="$work/policy.phases" node $policy_args -r "$REPO/scripts/bench/phases.js" \
+  (cd "$REPO/policies" && exec env PLATFORM_BENCH_PHASES="$work/policy.phases" node -r "$REPO/scripts/bench/phases.js" \
     "$REPO/node_modules/@pulumi/pulumi/cmd/run-plugin/index.js" "$REPO/policies" 127.0.0.1:0 > "$work/policy.port") &
   pack=$!
   for ((t = 0; t < 1200; t++)); do [ -s "$work/policy.port" ] && break; sleep 0.1; done
